@@ -1,0 +1,31 @@
+// One Jest project per workspace. Global setup starts real redis-server processes (standalone and a
+// 3-master cluster) and finds a MongoDB-protocol server, unless REDIS_URI / REDIS_CLUSTER_NODES /
+// MONGO_URI point at external ones. See docs/testing.md.
+const swc = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+];
+
+/** @param {string} name */
+function workspace(name) {
+  return {
+    displayName: name,
+    rootDir: `<rootDir>/packages/${name}`,
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    transform: { '^.+\\.ts$': swc },
+    moduleNameMapper: {
+      '^@strata/registry$': '<rootDir>/../registry/src/index.ts',
+      '^@strata/test-harness$': '<rootDir>/../test-harness/src/index.ts',
+    },
+  };
+}
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [workspace('test-harness'), workspace('registry')],
+  globalSetup: '<rootDir>/scripts/jest-global-setup.js',
+  globalTeardown: '<rootDir>/scripts/jest-global-teardown.js',
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
+  testTimeout: 30_000,
+};
