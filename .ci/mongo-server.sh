@@ -116,7 +116,7 @@ build_ferretdb() {
   started=$SECONDS
   work="$(mktemp -d "${TMPDIR:-/tmp}/strata-ferretdb-build.XXXXXX")"
   # shellcheck disable=SC2064
-  trap "chmod -R u+w '$work' 2>/dev/null; rm -rf '$work'" RETURN
+  trap "chmod -R u+w '$work' 2>/dev/null; rm -rf '$work'; trap - RETURN" RETURN
   local buildlog="${CACHE_DIR}/ferretdb-build.log"
   log "building FerretDB ${FERRETDB_VERSION} from the Go module proxy (first run only; ~1.5-3 min); log: ${buildlog}"
 

@@ -11,7 +11,7 @@ describe('fault helpers: pause, kill and restart a real redis-server on its port
   });
 
   afterAll(async () => {
-    client.disconnect();
+    await client.quit();
     await server.stop();
   });
 
