@@ -1,10 +1,9 @@
 // One Jest project per workspace. Global setup starts real redis-server processes (standalone and a
 // 3-master cluster) and finds a MongoDB-protocol server, unless REDIS_URI / REDIS_CLUSTER_NODES /
 // MONGO_URI point at external ones. See docs/testing.md.
-const swc = [
-  '@swc/jest',
-  { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
-];
+// ts-jest transpiles each file on its own (isolatedModules): fast, no type checking here —
+// `npm run typecheck` does that for sources, tests and benches in one program.
+const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/../../tsconfig.check.json' }];
 
 /** @param {string} name */
 function workspace(name) {
@@ -13,7 +12,7 @@ function workspace(name) {
     rootDir: `<rootDir>/packages/${name}`,
     testEnvironment: 'node',
     testMatch: ['<rootDir>/test/**/*.test.ts'],
-    transform: { '^.+\\.ts$': swc },
+    transform: { '^.+\\.ts$': tsJest },
     moduleNameMapper: {
       '^@strata/registry$': '<rootDir>/../registry/src/index.ts',
       '^@strata/test-harness$': '<rootDir>/../test-harness/src/index.ts',

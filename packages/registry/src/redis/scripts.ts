@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cluster, Redis, Result } from 'ioredis';
+
+/** Lua files live in `<package>/lua/`, two levels above this file in `src/` and in `dist/`. */
+const LUA_DIR = join(__dirname, '..', '..', 'lua');
+
+/** Every script: file name `verb-N.lua`, N = number of KEYS. */
+export const SCRIPTS = {
+  putServer: { file: 'put-server-2.lua', keys: 2 },
+  removeServer: { file: 'remove-server-2.lua', keys: 2 },
+  replaceTier: { file: 'replace-tier-1.lua', keys: 1 },
+  readTier: { file: 'read-tier-1.lua', keys: 1 },
+  acquireLease: { file: 'acquire-lease-1.lua', keys: 1 },
+  renewLease: { file: 'renew-lease-1.lua', keys: 1 },
+  releaseLease: { file: 'release-lease-1.lua', keys: 1 },
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+
+type ScriptReply = Array<number | string | null | Array<string | null>>;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    strataPutServer(k1: string, k2: string, ...args: string[]): Result<ScriptReply, Context>;
+    strataRemoveServer(k1: string, k2: string, ...args: string[]): Result<ScriptReply, Context>;
+    strataReplaceTier(k1: string, ...args: string[]): Result<ScriptReply, Context>;
+    strataReadTier(k1: string, ...args: string[]): Result<ScriptReply, Context>;
+    strataAcquireLease(k1: string, ...args: string[]): Result<ScriptReply, Context>;
+    strataRenewLease(k1: string, ...args: string[]): Result<ScriptReply, Context>;
+    strataReleaseLease(k1: string, ...args: string[]): Result<ScriptReply, Context>;
+  }
+}
+
+const cache = new Map<string, string>();
+
+function source(file: string): string {
+  let lua = cache.get(file);
+  if (lua === undefined) {
+    lua = readFileSync(join(LUA_DIR, file), 'utf8');
+    cache.set(file, lua);
+  }
+  return lua;
+}
+
+const registered = new WeakSet<object>();
+
+/** Registers every script on a client once (ioredis `defineCommand`: EVALSHA with EVAL fallback). */
+export function registerScripts(client: Redis | Cluster): void {
+  if (registered.has(client)) return;
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    const command = `strata${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+    client.defineCommand(command, { numberOfKeys: script.keys, lua: source(script.file) });
+  }
+  registered.add(client);
+}
