@@ -1,2 +1,64 @@
 export { ERROR_CODES, StrataError, ValidationError, isStrataError } from './errors/strata-error';
 export type { ErrorCode, FieldIssue } from './errors/strata-error';
+export { RedisUnavailableError, withRedisDeadline } from './errors/redis-errors';
+
+export {
+  assertServerName,
+  assertUserId,
+  RESERVED_WORDS,
+  SERVER_NAME_PATTERN,
+  serverNameProblem,
+  USER_ID_PATTERN,
+  userIdProblem,
+} from './keys/names';
+export { decodeKeySegment, encodeKeySegment, KeyBuilder } from './keys/key-builder';
+export type { TierName } from './keys/key-builder';
+
+export {
+  MAX_TIMEOUT_MS,
+  PLACEHOLDER_PATTERN,
+  SERVER_TYPES,
+  parseServerConfig,
+  serverConfigSchema,
+} from './config/server-config';
+export type {
+  HttpServerConfig,
+  ParseServerConfigOptions,
+  ServerConfig,
+  ServerConfigInput,
+  ServerType,
+  StdioServerConfig,
+  WebSocketServerConfig,
+} from './config/server-config';
+export {
+  STRATA_CONFIG_VERSION,
+  parseClaudeDesktopJson,
+  parseLibreChatYaml,
+  parseStrataYaml,
+  serializeStrataYaml,
+} from './config/parsers';
+export type { NamedServerConfig, ParsedServers } from './config/parsers';
+export { listPlaceholders, resolvePlaceholders } from './config/placeholders';
+export type { ResolvePlaceholdersOptions } from './config/placeholders';
+export { MASK, redactConfigForLog, sanitizeForBrowser } from './config/sanitize';
+export type { BrowserServerConfig } from './config/sanitize';
+
+export type { StoredServer, Tier } from './cache/stored-server';
+export type { PutResult, ReplaceResult, TierSnapshot, TierStore } from './cache/tier-store';
+export { MemoryTierStore } from './cache/memory-tier-store';
+export { RedisTierStore } from './cache/redis-tier-store';
+export type { RedisTierStoreDeps } from './cache/redis-tier-store';
+
+export { MemoryChangeBus } from './sync/change-bus';
+export type { ChangeBus, ChangeListener } from './sync/change-bus';
+export { RedisChangeBus } from './sync/redis-change-bus';
+export { changeEventSchema, parseChangeEvent } from './sync/change-event';
+export type { ChangeEvent } from './sync/change-event';
+
+export type { RegistryBackend } from './registry/backend';
+export { createMemoryBackend } from './registry/memory-backend';
+export { createRedisBackend, DEFAULT_REDIS_BACKEND_OPTIONS } from './registry/redis-backend';
+export type { RedisBackendOptions, RedisConnection } from './registry/redis-backend';
+
+export { describeError, silentLogger } from './logging/logger';
+export type { Logger } from './logging/logger';

@@ -1,12 +1,17 @@
-import { createRedisClient, deleteKeysWithPrefix, randomPrefix, redisTopologies } from './redis-topology';
+import { createRedisClient, deleteKeysContaining, randomPrefix, redisTopologies } from './redis-topology';
 import type { RedisClient, RedisTopology } from './redis-topology';
 
 /** What a suite declared with {@link describeEachRedis} gets. */
 export interface RedisTestContext {
   /** The topology of this run of the suite. */
   readonly topology: RedisTopology;
-  /** A key prefix unique to the current test; its keys are deleted after the test. */
+  /** A key prefix unique to the current test (`t:<hex>:`); its keys are deleted after the test. */
   readonly prefix: string;
+  /**
+   * The same test's id as a library key prefix (`t<hex>`: letters and digits only). Keys that
+   * embed it anywhere (`{t<hex>:app}::x`) are deleted after the test too.
+   */
+  readonly keyPrefix: string;
   /** A client shared by the suite (created in beforeAll, closed in afterAll). */
   readonly client: RedisClient;
   /** An extra client, closed by the harness after the suite. */
@@ -33,6 +38,9 @@ export function describeEachRedis(title: string, suite: (context: RedisTestConte
           if (!prefix) throw new Error('prefix is set per test: read it inside a test or a hook');
           return prefix;
         },
+        get keyPrefix() {
+          return `t${testId(context.prefix)}`;
+        },
         get client() {
           if (!shared) throw new Error('client is created in beforeAll: read it inside a test or a hook');
           return shared;
@@ -50,7 +58,7 @@ export function describeEachRedis(title: string, suite: (context: RedisTestConte
         prefix = randomPrefix();
       });
       afterEach(async () => {
-        if (shared && prefix) await deleteKeysWithPrefix(shared, prefix);
+        if (shared && prefix) await deleteKeysContaining(shared, testId(prefix));
         prefix = '';
       });
       afterAll(() => {
@@ -60,4 +68,9 @@ export function describeEachRedis(title: string, suite: (context: RedisTestConte
       suite(context);
     },
   );
+}
+
+/** The random hex part of a `t:<hex>:` prefix. */
+function testId(prefix: string): string {
+  return prefix.split(':')[1] ?? '';
 }

@@ -5,6 +5,7 @@ export { RedisClusterProcess, waitFor } from './redis-cluster';
 export type { RedisClusterOptions } from './redis-cluster';
 export {
   createRedisClient,
+  deleteKeysContaining,
   deleteKeysWithPrefix,
   parseClusterNodes,
   randomPrefix,

@@ -61,14 +61,24 @@ export function randomPrefix(label = 't'): string {
 }
 
 /** Deletes every key that starts with `prefix` on every master. Test clean-up only: it scans. */
-export async function deleteKeysWithPrefix(client: RedisClient, prefix: string): Promise<number> {
-  if (/[*?[\]\\]/.test(prefix)) throw new Error(`refusing to clean up with a glob prefix: ${prefix}`);
+export function deleteKeysWithPrefix(client: RedisClient, prefix: string): Promise<number> {
+  return deleteKeysMatching(client, prefix, `${prefix}*`);
+}
+
+/** Deletes every key that contains `fragment` (letters and digits only) on every master. Test clean-up only. */
+export function deleteKeysContaining(client: RedisClient, fragment: string): Promise<number> {
+  if (!/^[A-Za-z0-9]{6,}$/.test(fragment)) throw new Error(`refusing to clean up with fragment "${fragment}"`);
+  return deleteKeysMatching(client, fragment, `*${fragment}*`);
+}
+
+async function deleteKeysMatching(client: RedisClient, literal: string, pattern: string): Promise<number> {
+  if (/[*?[\]\\]/.test(literal)) throw new Error(`refusing to clean up with a glob: ${literal}`);
   const masters = client instanceof Cluster ? client.nodes('master') : [client];
   let deleted = 0;
   for (const node of masters) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
       for (const key of keys) deleted += await node.del(key);
     } while (cursor !== '0');

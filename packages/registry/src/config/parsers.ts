@@ -47,14 +47,19 @@ function describe(value: unknown): string {
  * Validates every entry of the server map `section` (all problems are reported together) and
  * returns them in file order.
  */
-function readServers(doc: RawDocument, root: PlainObject, section: string, source: string, map?: EntryMapper) {
+function readServers(
+  doc: RawDocument,
+  root: PlainObject,
+  section: string,
+  source: string,
+  map?: EntryMapper,
+): ParsedServers {
   const servers: NamedServerConfig[] = [];
   const issues: FieldIssue[] = [];
   const value = Object.hasOwn(root, section) ? root[section] : undefined;
   if (value === undefined || value === null) return { servers };
   if (!isPlainObject(value)) fail([{ path: section, message: `must be a map of server name to config` }], source);
   const names = doc.sectionKeys(section)?.filter((name) => Object.hasOwn(value, name)) ?? Object.keys(value);
-  const seen = new Set<string>();
   for (const name of names) {
     const path = joinPath(section, [name]);
     const nameProblem = serverNameProblem(name);
@@ -62,11 +67,6 @@ function readServers(doc: RawDocument, root: PlainObject, section: string, sourc
       issues.push({ path, message: `invalid server name: ${nameProblem}` });
       continue;
     }
-    if (seen.has(name)) {
-      issues.push({ path, message: 'duplicate server name' });
-      continue;
-    }
-    seen.add(name);
     const entry = value[name];
     try {
       const input = map && isPlainObject(entry) ? map(entry) : entry;
@@ -149,12 +149,13 @@ export function parseClaudeDesktopJson(text: string, source: string): ParsedServ
 /** Writes servers as a `strata.yaml` document that `parseStrataYaml` reads back equal. */
 export function serializeStrataYaml(servers: readonly NamedServerConfig[]): string {
   const issues: FieldIssue[] = [];
-  const map: PlainObject = Object.create(null) as PlainObject;
+  // A Map keeps the given order; an object would move integer-like names ("10") first.
+  const map = new Map<string, ServerConfig>();
   for (const { name, config } of servers) {
     const problem = serverNameProblem(name);
     if (problem) issues.push({ path: joinPath('servers', [name]), message: `invalid server name: ${problem}` });
-    else if (Object.hasOwn(map, name)) issues.push({ path: `servers.${name}`, message: 'duplicate server name' });
-    else map[name] = config;
+    else if (map.has(name)) issues.push({ path: `servers.${name}`, message: 'duplicate server name' });
+    else map.set(name, config);
   }
   if (issues.length > 0) throw new ValidationError('INVALID_CONFIG', issues);
   return stringify({ version: STRATA_CONFIG_VERSION, servers: map }, { lineWidth: 0 });

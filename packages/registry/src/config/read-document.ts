@@ -17,7 +17,18 @@ const MAX_ALIAS_COUNT = 100;
 /** How `yaml` names a scalar key in `toJS` output. */
 function keyString(key: unknown): string | undefined {
   if (!isScalar(key)) return key === null ? '' : undefined;
-  return key.value === null ? '' : String(key.value);
+  const value: unknown = key.value;
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    default:
+      // `null` and `~` become ''; a binary (`!!binary`) key is not a plain key.
+      return value === null ? '' : undefined;
+  }
 }
 
 /**
@@ -96,10 +107,11 @@ export function readYamlDocument(text: string, source: string): RawDocument {
 /** A `JSON.parse` message without the input excerpt newer V8 versions quote (it may hold a secret). */
 function jsonProblem(error: unknown, text: string): string {
   const raw = error instanceof Error ? error.message : 'not valid JSON';
-  const position = /at position (\d+)/.exec(raw)?.[1];
-  const message = raw
-    .replace(/, ".*" is not valid JSON$/s, ' (not valid JSON)')
-    .replace(/\s*in JSON at position \d+.*$/s, '');
+  // Newer messages quote an excerpt: `Unexpected token 's', ..."a": sk-..."... is not valid JSON`.
+  const quote = raw.indexOf('"');
+  const head = quote === -1 ? raw : raw.slice(0, quote).replace(/[\s,.]+$/, '');
+  const position = /at position (\d+)/.exec(head)?.[1];
+  const message = head.replace(/ at position \d+.*$/s, '').replace(/ in JSON$/, '');
   let offset = position === undefined ? undefined : Number(position);
   if (offset === undefined && /end of JSON input/.test(raw)) offset = text.length;
   if (offset === undefined) return `invalid JSON: ${message}`;

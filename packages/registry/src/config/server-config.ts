@@ -37,7 +37,7 @@ function urlProblem(value: string, protocols: readonly string[]): string | undef
     const probe = value.replace(PLACEHOLDER_PATTERN, dummy);
     if (!URL.canParse(probe)) continue;
     if (protocols.includes(new URL(probe).protocol)) return undefined;
-    return `must be a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL`;
+    return `must use the ${protocols.map((p) => p.slice(0, -1)).join(' or ')} scheme`;
   }
   return 'must be a valid URL';
 }

@@ -16,7 +16,10 @@ export class RedisUnavailableError extends StrataError {
 export async function withRedisDeadline<T>(operation: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisUnavailableError(operation, new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
+    timer = setTimeout(
+      () => reject(new RedisUnavailableError(operation, new Error(`no answer within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([work(), deadline]);

@@ -1,0 +1,22 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { KeyBuilder, TierName } from '../keys/key-builder';
+import type { TierStore } from '../cache/tier-store';
+import type { ChangeBus } from '../sync/change-bus';
+
+/**
+ * Everything the registry needs from storage, built once per instance by a factory
+ * (`createMemoryBackend`, `createRedisBackend`) and passed in: the registry never builds a client.
+ */
+export interface RegistryBackend {
+  readonly kind: 'memory' | 'redis';
+  readonly keys: KeyBuilder;
+  readonly bus: ChangeBus;
+  /** Deadline of every storage call, in ms. */
+  readonly timeoutMs: number;
+  /** The ioredis client for locks, scripts and counters (undefined in memory mode). */
+  readonly redis: Redis | Cluster | undefined;
+  tierStore(tier: TierName): TierStore;
+  /** Next value of the registry-wide config version sequence. */
+  nextVersion(): Promise<number>;
+  close(): Promise<void>;
+}

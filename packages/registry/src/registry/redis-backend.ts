@@ -1,0 +1,132 @@
+import { Keyv } from 'keyv';
+import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import { RedisTierStore } from '../cache/redis-tier-store';
+import type { StoredServer } from '../cache/stored-server';
+import { withRedisDeadline } from '../errors/redis-errors';
+import { ValidationError } from '../errors/strata-error';
+import { KeyBuilder, type TierName } from '../keys/key-builder';
+import { describeError, silentLogger, type Logger } from '../logging/logger';
+import { RedisChangeBus } from '../sync/redis-change-bus';
+import type { RegistryBackend } from './backend';
+
+/** Where Redis is: a standalone URL or cluster seed nodes. */
+export type RedisConnection =
+  { readonly url: string } | { readonly clusterNodes: ReadonlyArray<{ readonly host: string; readonly port: number }> };
+
+export interface RedisBackendOptions {
+  readonly connection: RedisConnection;
+  /** Prefix of every key and channel. @defaultValue 'strata' */
+  readonly keyPrefix?: string;
+  /** Deadline of every Redis call, connects included, in ms. @defaultValue 2000 */
+  readonly timeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+export const DEFAULT_REDIS_BACKEND_OPTIONS = { keyPrefix: 'strata', timeoutMs: 2_000 } as const;
+
+/**
+ * Connects the clients one registry instance uses: an ioredis client (scripts, counters, locks),
+ * its duplicate for pub/sub, and one `@keyv/redis` adapter per tier namespace over a node-redis
+ * client. Offline queues are off, so a command during an outage fails at once instead of waiting.
+ */
+export async function createRedisBackend(options: RedisBackendOptions): Promise<RegistryBackend> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_BACKEND_OPTIONS.timeoutMs;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 10 || timeoutMs > 60_000) {
+    throw new ValidationError('INVALID_OPTIONS', [
+      { path: 'timeoutMs', message: 'must be an integer from 10 to 60000' },
+    ]);
+  }
+  const logger = options.logger ?? silentLogger;
+  const keys = new KeyBuilder(options.keyPrefix ?? DEFAULT_REDIS_BACKEND_OPTIONS.keyPrefix);
+  const redisOptions: RedisOptions = {
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 1_000),
+  };
+  const redis =
+    'url' in options.connection
+      ? new Redis(options.connection.url, redisOptions)
+      : new Cluster(
+          options.connection.clusterNodes.map((node) => ({ host: node.host, port: node.port })),
+          {
+            redisOptions,
+            enableOfflineQueue: false,
+            lazyConnect: true,
+            clusterRetryStrategy: redisOptions.retryStrategy,
+          },
+        );
+  redis.on('error', (error: unknown) => logger.warn('redis client error', describeError(error)));
+
+  const socket = {
+    connectTimeout: timeoutMs,
+    reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 1_000),
+  };
+  const nodeRedis =
+    'url' in options.connection
+      ? createClient({ url: options.connection.url, socket, disableOfflineQueue: true })
+      : createCluster({
+          rootNodes: options.connection.clusterNodes.map((node) => ({ url: `redis://${node.host}:${node.port}` })),
+          defaults: { socket, disableOfflineQueue: true },
+        });
+  nodeRedis.on('error', (error: unknown) => logger.warn('keyv redis client error', describeError(error)));
+
+  await withRedisDeadline('connect', timeoutMs, async () => {
+    await redis.connect();
+    await nodeRedis.connect();
+  }).catch(async (error: unknown) => {
+    redis.disconnect();
+    nodeRedis.destroy();
+    throw error;
+  });
+
+  const bus = new RedisChangeBus(redis, keys.busChannel(), timeoutMs, logger);
+  const tierKeyv = (tier: TierName): Keyv<StoredServer> => {
+    const adapter = new KeyvRedis<StoredServer>(nodeRedis, {
+      namespace: keys.tierNamespace(tier),
+      throwOnErrors: true,
+    });
+    const keyv = new Keyv<StoredServer>({
+      store: adapter,
+      namespace: keys.tierNamespace(tier),
+      useKeyPrefix: false,
+      throwOnErrors: true,
+    });
+    keyv.on('error', (error: unknown) => logger.warn('keyv error', { tier, ...describeError(error) }));
+    return keyv;
+  };
+  const stores = {
+    app: new RedisTierStore('app', {
+      client: redis,
+      keyv: tierKeyv('app'),
+      keys,
+      channel: keys.busChannel(),
+      timeoutMs,
+    }),
+    shared: new RedisTierStore('shared', {
+      client: redis,
+      keyv: tierKeyv('shared'),
+      keys,
+      channel: keys.busChannel(),
+      timeoutMs,
+    }),
+  } satisfies Record<TierName, RedisTierStore>;
+
+  return {
+    kind: 'redis',
+    keys,
+    bus,
+    timeoutMs,
+    redis,
+    tierStore: (tier) => stores[tier],
+    nextVersion: () => withRedisDeadline('next version', timeoutMs, () => redis.incr(keys.versionSequenceKey())),
+    async close() {
+      await bus.close();
+      redis.disconnect();
+      nodeRedis.destroy();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * What travels on the change bus. Every event is versioned: `version` is the config version the
+ * change produced (or the app tier's deploy version), so a receiver can ignore an older one.
+ */
+export const changeEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('server.put'),
+    tier: z.enum(['app', 'shared']),
+    name: z.string(),
+    version: z.number().int().nonnegative(),
+    origin: z.string(),
+  }),
+  z.object({
+    type: z.literal('server.removed'),
+    tier: z.enum(['app', 'shared']),
+    name: z.string(),
+    version: z.number().int().nonnegative(),
+    origin: z.string(),
+  }),
+  z.object({
+    type: z.literal('tier.replaced'),
+    tier: z.enum(['app', 'shared']),
+    version: z.number().int().nonnegative(),
+    /** Content hash of the app-tier file that was written. */
+    hash: z.string(),
+    origin: z.string(),
+  }),
+]);
+
+export type ChangeEvent = z.infer<typeof changeEventSchema>;
+
+/** Parses a bus message; undefined for anything that is not a well-formed event. */
+export function parseChangeEvent(message: string): ChangeEvent | undefined {
+  try {
+    const parsed = changeEventSchema.safeParse(JSON.parse(message));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,71 @@
+import type { Cluster, Redis } from 'ioredis';
+import { withRedisDeadline } from '../errors/redis-errors';
+import { describeError, type Logger } from '../logging/logger';
+import type { ChangeBus, ChangeListener } from './change-bus';
+import { parseChangeEvent, type ChangeEvent } from './change-event';
+
+/** Redis pub/sub bus. Owns its subscriber connection (a duplicate of the command client). */
+export class RedisChangeBus implements ChangeBus {
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly subscriber: Redis | Cluster;
+  private started = false;
+
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly channel: string,
+    private readonly timeoutMs: number,
+    private readonly logger: Logger,
+  ) {
+    this.subscriber = client.duplicate();
+    this.subscriber.on('error', (error: unknown) =>
+      this.logger.warn('change bus subscriber error', describeError(error)),
+    );
+    this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+  }
+
+  /** The subscriber connection: tests kill it to show the near cache's staleness bound. */
+  get subscriberConnection(): Redis | Cluster {
+    return this.subscriber;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    await withRedisDeadline('subscribe', this.timeoutMs, async () => {
+      if (this.subscriber.status === 'wait') await this.subscriber.connect();
+      await this.subscriber.subscribe(this.channel);
+    });
+    this.started = true;
+  }
+
+  async publish(event: ChangeEvent): Promise<void> {
+    await withRedisDeadline('publish', this.timeoutMs, () => this.client.publish(this.channel, JSON.stringify(event)));
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): Promise<void> {
+    this.listeners.clear();
+    this.subscriber.removeAllListeners('message');
+    this.subscriber.disconnect();
+    return Promise.resolve();
+  }
+
+  private onMessage(channel: string, message: string): void {
+    if (channel !== this.channel) return;
+    const event = parseChangeEvent(message);
+    if (!event) {
+      this.logger.warn('change bus: dropped a malformed message', { channel });
+      return;
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error('change bus listener failed', describeError(error));
+      }
+    }
+  }
+}
