@@ -77,7 +77,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   await withRedisDeadline('connect', timeoutMs, async () => {
     await redis.connect();
     await nodeRedis.connect();
-  }).catch(async (error: unknown) => {
+  }).catch((error: unknown) => {
     redis.disconnect();
     nodeRedis.destroy();
     throw error;
