@@ -7,7 +7,8 @@
   ARGV[2]  value-key prefix of the tier ("<namespace>::")
   ARGV[3]  change-bus channel ('' = do not publish)
   ARGV[4]  change-bus message (JSON)
-  ARGV[5..] groups of four: name, encoded name, config version, serialized value
+  ARGV[5]  content hash of what is written, kept in the index as "#hash" ('' = none)
+  ARGV[6..] groups of four: name, encoded name, config version, serialized value
 
   Value keys are ARGV[2] .. <encoded name>; they are not in KEYS because the old names are known
   only inside the script. Every one carries the tier's hash tag (ARGV[2] starts with it), so all
@@ -21,7 +22,7 @@ if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= current then
   return { 0, current }
 end
 local keep = {}
-for i = 5, #ARGV, 4 do
+for i = 6, #ARGV, 4 do
   keep[ARGV[i]] = true
 end
 local fields = redis.call('HGETALL', KEYS[1])
@@ -32,12 +33,15 @@ for i = 1, #fields, 2 do
   end
 end
 redis.call('DEL', KEYS[1])
-for i = 5, #ARGV, 4 do
+for i = 6, #ARGV, 4 do
   redis.call('SET', ARGV[2] .. ARGV[i + 1], ARGV[i + 3])
   redis.call('HSET', KEYS[1], 'v:' .. ARGV[i], ARGV[i + 2], 'k:' .. ARGV[i], ARGV[i + 1])
 end
 local tierVersion = current + 1
 redis.call('HSET', KEYS[1], '#tier', tierVersion)
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[1], '#hash', ARGV[5])
+end
 if ARGV[3] ~= '' then
   redis.call('PUBLISH', ARGV[3], ARGV[4])
 end

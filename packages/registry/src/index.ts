@@ -44,7 +44,7 @@ export { MASK, redactConfigForLog, sanitizeForBrowser } from './config/sanitize'
 export type { BrowserServerConfig } from './config/sanitize';
 
 export type { StoredServer, Tier } from './cache/stored-server';
-export type { PutResult, ReplaceResult, TierSnapshot, TierStore } from './cache/tier-store';
+export type { PutResult, ReplaceOptions, ReplaceResult, TierMeta, TierSnapshot, TierStore } from './cache/tier-store';
 export { MemoryTierStore } from './cache/memory-tier-store';
 export { RedisTierStore } from './cache/redis-tier-store';
 export type { RedisTierStoreDeps } from './cache/redis-tier-store';
@@ -62,3 +62,18 @@ export type { RedisBackendOptions, RedisConnection } from './registry/redis-back
 
 export { describeError, silentLogger } from './logging/logger';
 export type { Logger } from './logging/logger';
+
+export { McpRegistry } from './registry/registry';
+export type { ReadOptions } from './registry/registry';
+export { DEFAULT_REGISTRY_OPTIONS } from './registry/registry-options';
+export type { RegistryOptions } from './registry/registry-options';
+export type { PrivateTierSource } from './registry/private-tier-source';
+export { initializeAppTier } from './registry/app-tier-initializer';
+export type { AppTierInitOptions, AppTierInitResult } from './registry/app-tier-initializer';
+export { canonicalJson, contentHash } from './registry/content-hash';
+export { TierNearCache } from './sync/near-cache';
+export type { NearCacheOptions } from './sync/near-cache';
+export { systemClock } from './sync/clock';
+export type { Clock } from './sync/clock';
+export { MemoryLease, RedisLease, newLeaseToken } from './lock/lease';
+export type { Lease, LeaseAttempt } from './lock/lease';

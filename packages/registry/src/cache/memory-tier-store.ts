@@ -3,7 +3,7 @@ import { KeyBuilder, type TierName } from '../keys/key-builder';
 import type { ChangeBus } from '../sync/change-bus';
 import type { ChangeEvent } from '../sync/change-event';
 import type { StoredServer } from './stored-server';
-import type { PutResult, ReplaceResult, TierSnapshot, TierStore } from './tier-store';
+import type { PutResult, ReplaceOptions, ReplaceResult, TierMeta, TierSnapshot, TierStore } from './tier-store';
 
 /**
  * A tier in an in-process Keyv (`new Keyv()` with its Map store) plus an in-process index. The
@@ -14,6 +14,7 @@ export class MemoryTierStore implements TierStore {
   /** name → config version; a Map, so no name can reach an object prototype. */
   private readonly index = new Map<string, number>();
   private tierVersion = 0;
+  private contentHash: string | undefined;
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -26,6 +27,10 @@ export class MemoryTierStore implements TierStore {
 
   async get(name: string): Promise<StoredServer | undefined> {
     return this.keyv.get(this.keys.tierEntry(name));
+  }
+
+  meta(): Promise<TierMeta> {
+    return Promise.resolve({ tierVersion: this.tierVersion, contentHash: this.contentHash });
   }
 
   async snapshot(knownTierVersion?: number): Promise<TierSnapshot> {
@@ -64,10 +69,7 @@ export class MemoryTierStore implements TierStore {
     });
   }
 
-  replaceAll(
-    servers: readonly StoredServer[],
-    options: { expectedTierVersion?: number; event?: ChangeEvent } = {},
-  ): Promise<ReplaceResult> {
+  replaceAll(servers: readonly StoredServer[], options: ReplaceOptions = {}): Promise<ReplaceResult> {
     return this.exclusive(async () => {
       if (options.expectedTierVersion !== undefined && options.expectedTierVersion !== this.tierVersion) {
         return { replaced: false, tierVersion: this.tierVersion };
@@ -81,6 +83,7 @@ export class MemoryTierStore implements TierStore {
       this.index.clear();
       for (const server of servers) this.index.set(server.name, server.version);
       this.tierVersion += 1;
+      if (options.contentHash !== undefined) this.contentHash = options.contentHash;
       const tierVersion = this.tierVersion;
       if (options.event) await this.bus?.publish(options.event);
       return { replaced: true, tierVersion };

@@ -6,7 +6,7 @@ import { encodeKeySegment, type KeyBuilder, type TierName } from '../keys/key-bu
 import { registerScripts } from '../redis/scripts';
 import type { ChangeEvent } from '../sync/change-event';
 import type { StoredServer } from './stored-server';
-import type { PutResult, ReplaceResult, TierSnapshot, TierStore } from './tier-store';
+import type { PutResult, ReplaceOptions, ReplaceResult, TierMeta, TierSnapshot, TierStore } from './tier-store';
 
 export interface RedisTierStoreDeps {
   /** ioredis client (standalone or cluster) for scripts. */
@@ -42,6 +42,13 @@ export class RedisTierStore implements TierStore {
   get(name: string): Promise<StoredServer | undefined> {
     const entry = this.deps.keys.tierEntry(name);
     return withRedisDeadline(`get ${this.tier} server`, this.deps.timeoutMs, () => this.deps.keyv.get(entry));
+  }
+
+  async meta(): Promise<TierMeta> {
+    const [tierVersion, contentHash] = await withRedisDeadline(`read ${this.tier} tier meta`, this.deps.timeoutMs, () =>
+      this.deps.client.hmget(this.indexKey, '#tier', '#hash'),
+    );
+    return { tierVersion: Number(tierVersion ?? 0), contentHash: contentHash ?? undefined };
   }
 
   async snapshot(knownTierVersion?: number): Promise<TierSnapshot> {
@@ -96,15 +103,13 @@ export class RedisTierStore implements TierStore {
     return Number(reply[0]) === 1;
   }
 
-  async replaceAll(
-    servers: readonly StoredServer[],
-    options: { expectedTierVersion?: number; event?: ChangeEvent } = {},
-  ): Promise<ReplaceResult> {
+  async replaceAll(servers: readonly StoredServer[], options: ReplaceOptions = {}): Promise<ReplaceResult> {
     const args: string[] = [
       options.expectedTierVersion === undefined ? '' : String(options.expectedTierVersion),
       this.valuePrefix,
       options.event ? this.deps.channel : '',
       options.event ? JSON.stringify(options.event) : '',
+      options.contentHash ?? '',
     ];
     for (const server of servers) {
       args.push(

@@ -18,6 +18,21 @@ export interface PutResult {
   readonly storedVersion?: number;
 }
 
+/** A tier's version and the content hash recorded by its last whole replace (the app tier's ready marker). */
+export interface TierMeta {
+  readonly tierVersion: number;
+  readonly contentHash: string | undefined;
+}
+
+export interface ReplaceOptions {
+  /** Refuse (replaced: false) unless the tier version is still this one. */
+  readonly expectedTierVersion?: number;
+  /** Published atomically with the replace. */
+  readonly event?: ChangeEvent;
+  /** Recorded with the replace, read back by {@link TierStore.meta}. */
+  readonly contentHash?: string;
+}
+
 export interface ReplaceResult {
   readonly replaced: boolean;
   readonly tierVersion: number;
@@ -31,6 +46,7 @@ export interface ReplaceResult {
 export interface TierStore {
   readonly tier: TierName;
   get(name: string): Promise<StoredServer | undefined>;
+  meta(): Promise<TierMeta>;
   /** A consistent snapshot; `servers` is undefined when nothing changed since `knownTierVersion`. */
   snapshot(knownTierVersion?: number): Promise<TierSnapshot>;
   /** Writes the server unless the stored version is the same or newer (then `written` is false). */
@@ -41,8 +57,5 @@ export interface TierStore {
    * Replaces the whole tier in one atomic step. With `expectedTierVersion`, refuses (replaced:
    * false) when another writer changed the tier since it was read.
    */
-  replaceAll(
-    servers: readonly StoredServer[],
-    options?: { expectedTierVersion?: number; event?: ChangeEvent },
-  ): Promise<ReplaceResult>;
+  replaceAll(servers: readonly StoredServer[], options?: ReplaceOptions): Promise<ReplaceResult>;
 }

@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { KeyBuilder, TierName } from '../keys/key-builder';
 import type { TierStore } from '../cache/tier-store';
 import type { ChangeBus } from '../sync/change-bus';
+import type { Lease } from '../lock/lease';
 
 /**
  * Everything the registry needs from storage, built once per instance by a factory
@@ -16,6 +17,8 @@ export interface RegistryBackend {
   /** The ioredis client for locks, scripts and counters (undefined in memory mode). */
   readonly redis: Redis | Cluster | undefined;
   tierStore(tier: TierName): TierStore;
+  /** The app tier's leader lease (one writer per deploy). */
+  readonly appLease: Lease;
   /** Next value of the registry-wide config version sequence. */
   nextVersion(): Promise<number>;
   close(): Promise<void>;

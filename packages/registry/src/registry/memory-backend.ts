@@ -1,6 +1,7 @@
 import { MemoryTierStore } from '../cache/memory-tier-store';
 import { KeyBuilder, type TierName } from '../keys/key-builder';
 import { MemoryChangeBus } from '../sync/change-bus';
+import { MemoryLease } from '../lock/lease';
 import type { RegistryBackend } from './backend';
 
 /**
@@ -22,6 +23,7 @@ export function createMemoryBackend(options: { keyPrefix?: string } = {}): Regis
     timeoutMs: 0,
     redis: undefined,
     tierStore: (tier) => stores[tier],
+    appLease: new MemoryLease(),
     nextVersion: () => Promise.resolve((sequence += 1)),
     close: () => bus.close(),
   };

@@ -8,6 +8,7 @@ import { ValidationError } from '../errors/strata-error';
 import { KeyBuilder, type TierName } from '../keys/key-builder';
 import { describeError, silentLogger, type Logger } from '../logging/logger';
 import { RedisChangeBus } from '../sync/redis-change-bus';
+import { RedisLease } from '../lock/lease';
 import type { RegistryBackend } from './backend';
 
 /** Where Redis is: a standalone URL or cluster seed nodes. */
@@ -122,6 +123,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     timeoutMs,
     redis,
     tierStore: (tier) => stores[tier],
+    appLease: new RedisLease(redis, keys.appLeaderKey(), timeoutMs),
     nextVersion: () => withRedisDeadline('next version', timeoutMs, () => redis.incr(keys.versionSequenceKey())),
     async close() {
       await bus.close();

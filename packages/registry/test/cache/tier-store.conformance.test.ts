@@ -76,6 +76,14 @@ function tierStoreSuite(topology: () => RedisTopology | undefined, keyPrefix: ()
     ]);
   });
 
+  it('records the content hash of a replace as the tier meta', async () => {
+    await expect(store.meta()).resolves.toEqual({ tierVersion: 0, contentHash: undefined });
+    await store.replaceAll([stored('alpha', 1)], { contentHash: 'abc123' });
+    await expect(store.meta()).resolves.toEqual({ tierVersion: 1, contentHash: 'abc123' });
+    await store.put(stored('beta', 2));
+    await expect(store.meta()).resolves.toEqual({ tierVersion: 2, contentHash: 'abc123' });
+  });
+
   it('refuses a replace fenced on an outdated tier version', async () => {
     await store.put(stored('alpha', 1));
     await expect(store.replaceAll([stored('beta', 2)], { expectedTierVersion: 0 })).resolves.toEqual({

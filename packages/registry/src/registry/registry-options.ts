@@ -1,0 +1,51 @@
+import type { NamedServerConfig } from '../config/parsers';
+import { ValidationError } from '../errors/strata-error';
+import type { Logger } from '../logging/logger';
+import type { Clock } from '../sync/clock';
+import type { RegistryBackend } from './backend';
+import type { PrivateTierSource } from './private-tier-source';
+
+export interface RegistryOptions {
+  /** Storage: `createMemoryBackend()` or `await createRedisBackend({...})`. */
+  readonly backend: RegistryBackend;
+  /** This deploy's app-tier servers (e.g. `parseStrataYaml(file).servers`). @defaultValue [] */
+  readonly appServers?: readonly NamedServerConfig[];
+  /** Where users' private servers come from; without it, users have none. */
+  readonly privateTier?: PrivateTierSource;
+  /** winston-compatible logger. @defaultValue silent */
+  readonly logger?: Logger;
+  /** @defaultValue the system clock */
+  readonly clock?: Clock;
+  /** Names this instance in events and logs. @defaultValue a random id */
+  readonly instanceId?: string;
+  /** Longest time a near-cache entry is served without revalidation. @defaultValue 1000 */
+  readonly nearCacheMaxStalenessMs?: number;
+  /** TTL of the app tier's leader lease. @defaultValue 5000 */
+  readonly appLeaseTtlMs?: number;
+  /** Longest wait at start-up for the app tier to be ready. @defaultValue 15000 */
+  readonly appReadyTimeoutMs?: number;
+}
+
+export const DEFAULT_REGISTRY_OPTIONS = {
+  nearCacheMaxStalenessMs: 1_000,
+  nearCacheRetryAfterMs: 250,
+  appLeaseTtlMs: 5_000,
+  appReadyTimeoutMs: 15_000,
+} as const;
+
+/** Range-checks the numeric options; every problem names its field. */
+export function checkRegistryOptions(options: RegistryOptions): void {
+  const ranges: Array<[keyof RegistryOptions, number, number]> = [
+    ['nearCacheMaxStalenessMs', 0, 60_000],
+    ['appLeaseTtlMs', 100, 600_000],
+    ['appReadyTimeoutMs', 100, 3_600_000],
+  ];
+  const issues = ranges.flatMap(([field, min, max]) => {
+    const value = options[field];
+    if (value === undefined) return [];
+    return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+      ? []
+      : [{ path: field, message: `must be an integer from ${min} to ${max}` }];
+  });
+  if (issues.length > 0) throw new ValidationError('INVALID_OPTIONS', issues);
+}

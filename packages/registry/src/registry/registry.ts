@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import type { StoredServer } from '../cache/stored-server';
+import type { NamedServerConfig } from '../config/parsers';
+import { parseServerConfig, type ServerConfig } from '../config/server-config';
+import { StrataError } from '../errors/strata-error';
+import { assertServerName, assertUserId } from '../keys/names';
+import type { TierName } from '../keys/key-builder';
+import { describeError, silentLogger, type Logger } from '../logging/logger';
+import type { ChangeEvent } from '../sync/change-event';
+import { systemClock, type Clock } from '../sync/clock';
+import { TierNearCache } from '../sync/near-cache';
+import { initializeAppTier, type AppTierInitResult } from './app-tier-initializer';
+import type { RegistryBackend } from './backend';
+import type { PrivateTierSource } from './private-tier-source';
+import { checkRegistryOptions, DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from './registry-options';
+
+/** Options of the read calls. */
+export interface ReadOptions {
+  /** Include this user's private servers. */
+  readonly userId?: string;
+  /** Include servers whose config says `enabled: false` (admin views). @defaultValue false */
+  readonly includeDisabled?: boolean;
+}
+
+/**
+ * The registry of one instance: app and shared tiers through near caches kept current by the
+ * change bus, private servers through the injected source, precedence app > shared > private.
+ */
+export class McpRegistry {
+  readonly instanceId: string;
+  private readonly backend: RegistryBackend;
+  private readonly appServers: readonly NamedServerConfig[];
+  private readonly privateTier: PrivateTierSource | undefined;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly appLeaseTtlMs: number;
+  private readonly appReadyTimeoutMs: number;
+  private readonly caches: Record<TierName, TierNearCache>;
+  private unsubscribe: (() => void) | undefined;
+  private closed = false;
+
+  constructor(options: RegistryOptions) {
+    checkRegistryOptions(options);
+    this.backend = options.backend;
+    this.appServers = options.appServers ?? [];
+    this.privateTier = options.privateTier;
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+    this.instanceId = options.instanceId ?? randomBytes(6).toString('hex');
+    this.appLeaseTtlMs = options.appLeaseTtlMs ?? DEFAULT_REGISTRY_OPTIONS.appLeaseTtlMs;
+    this.appReadyTimeoutMs = options.appReadyTimeoutMs ?? DEFAULT_REGISTRY_OPTIONS.appReadyTimeoutMs;
+    const cacheOptions = {
+      maxStalenessMs: options.nearCacheMaxStalenessMs ?? DEFAULT_REGISTRY_OPTIONS.nearCacheMaxStalenessMs,
+      retryAfterMs: DEFAULT_REGISTRY_OPTIONS.nearCacheRetryAfterMs,
+      clock: this.clock,
+      logger: this.logger,
+    };
+    this.caches = {
+      app: new TierNearCache(this.backend.tierStore('app'), cacheOptions),
+      shared: new TierNearCache(this.backend.tierStore('shared'), cacheOptions),
+    };
+  }
+
+  /**
+   * Subscribes to the change bus, then makes the app tier current (one instance writes it, the
+   * others wait for it, bounded), then warms the near caches.
+   */
+  async start(): Promise<AppTierInitResult> {
+    this.assertOpen();
+    this.unsubscribe = this.backend.bus.subscribe((event) => this.onEvent(event));
+    await this.backend.bus.start();
+    const result = await initializeAppTier({
+      backend: this.backend,
+      servers: this.appServers,
+      instanceId: this.instanceId,
+      clock: this.clock,
+      logger: this.logger,
+      leaseTtlMs: this.appLeaseTtlMs,
+      readyTimeoutMs: this.appReadyTimeoutMs,
+    });
+    await Promise.all([this.caches.app.refresh(), this.caches.shared.refresh()]);
+    return result;
+  }
+
+  /** One server by name as the user would get it, or undefined. */
+  async getServer(name: string, options: ReadOptions = {}): Promise<StoredServer | undefined> {
+    assertServerName(name);
+    if (options.userId !== undefined) assertUserId(options.userId);
+    const visible = (server: StoredServer | undefined): boolean =>
+      server !== undefined && (options.includeDisabled === true || server.config.enabled !== false);
+    const app = (await this.caches.app.read()).get(name);
+    if (app) return visible(app) ? app : undefined;
+    const shared = (await this.caches.shared.read()).get(name);
+    if (shared) return visible(shared) ? shared : undefined;
+    if (options.userId === undefined || !this.privateTier) return undefined;
+    const own = (await this.privateTier.getServers(options.userId)).find((server) => server.name === name);
+    return visible(own) ? own : undefined;
+  }
+
+  /** The effective set: app ∪ shared ∪ private(user), each name once (app > shared > private). */
+  async getServers(options: ReadOptions = {}): Promise<Map<string, StoredServer>> {
+    if (options.userId !== undefined) assertUserId(options.userId);
+    const [app, shared, own] = await Promise.all([
+      this.caches.app.read(),
+      this.caches.shared.read(),
+      options.userId !== undefined && this.privateTier ? this.privateTier.getServers(options.userId) : [],
+    ]);
+    const result = new Map<string, StoredServer>();
+    for (const tier of [app.values(), shared.values(), own]) {
+      for (const server of tier) {
+        if (result.has(server.name)) continue;
+        if (options.includeDisabled !== true && server.config.enabled === false) continue;
+        result.set(server.name, server);
+      }
+    }
+    return result;
+  }
+
+  /** Adds a shared server. `NAME_RESERVED` for an app-tier name, `CONFLICT` if it exists. */
+  async addSharedServer(name: string, config: unknown): Promise<StoredServer> {
+    const parsed = this.validate(name, config);
+    await this.assertNotReserved(name);
+    if ((await this.caches.shared.refresh()).has(name)) {
+      throw new StrataError('CONFLICT', `shared server "${name}" already exists`);
+    }
+    return this.writeShared(name, parsed);
+  }
+
+  /** Replaces a shared server's config; `NOT_FOUND` if there is none. */
+  async updateSharedServer(name: string, config: unknown): Promise<StoredServer> {
+    const parsed = this.validate(name, config);
+    await this.assertNotReserved(name);
+    if (!(await this.caches.shared.refresh()).has(name)) {
+      throw new StrataError('NOT_FOUND', `shared server "${name}" does not exist`);
+    }
+    return this.writeShared(name, parsed);
+  }
+
+  /** Removes a shared server; false if there was none. */
+  async removeSharedServer(name: string): Promise<boolean> {
+    assertServerName(name);
+    const version = await this.backend.nextVersion();
+    const removed = await this.backend
+      .tierStore('shared')
+      .remove(name, { type: 'server.removed', tier: 'shared', name, version, origin: this.instanceId });
+    this.caches.shared.invalidate();
+    return removed;
+  }
+
+  /** Unsubscribes and drops the near caches. The backend is the caller's to close. */
+  close(): void {
+    this.closed = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.caches.app.clear();
+    this.caches.shared.clear();
+  }
+
+  private validate(name: string, config: unknown): ServerConfig {
+    this.assertOpen();
+    assertServerName(name);
+    return parseServerConfig(config, { pathPrefix: 'config' });
+  }
+
+  private async assertNotReserved(name: string): Promise<void> {
+    if ((await this.caches.app.refresh()).has(name)) {
+      throw new StrataError('NAME_RESERVED', `"${name}" is an app-tier server name (config file); choose another name`);
+    }
+  }
+
+  private async writeShared(name: string, config: ServerConfig): Promise<StoredServer> {
+    const version = await this.backend.nextVersion();
+    const server: StoredServer = {
+      name,
+      tier: 'shared',
+      config,
+      version,
+      updatedAt: new Date(this.clock.now()).toISOString(),
+    };
+    const result = await this.backend
+      .tierStore('shared')
+      .put(server, { type: 'server.put', tier: 'shared', name, version, origin: this.instanceId });
+    this.caches.shared.invalidate();
+    if (!result.written) {
+      throw new StrataError(
+        'CONFLICT',
+        `shared server "${name}" was changed concurrently (stored version ${String(result.storedVersion)})`,
+      );
+    }
+    return server;
+  }
+
+  private onEvent(event: ChangeEvent): void {
+    try {
+      this.caches[event.tier].invalidate();
+    } catch (error) {
+      this.logger.error('registry: failed to apply a change event', describeError(error));
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StrataError('CLOSED', 'the registry is closed');
+  }
+}
