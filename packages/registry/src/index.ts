@@ -77,3 +77,17 @@ export { systemClock } from './sync/clock';
 export type { Clock } from './sync/clock';
 export { MemoryLease, RedisLease, newLeaseToken } from './lock/lease';
 export type { Lease, LeaseAttempt } from './lock/lease';
+
+export { PrivateTier } from './private/private-tier';
+export type { PrivateTierStats } from './private/private-tier';
+export { DEFAULT_PRIVATE_TIER_OPTIONS } from './private/private-tier-options';
+export type {
+  PrivateLoader,
+  PrivateServerRecord,
+  PrivateTierHooks,
+  PrivateTierOptions,
+} from './private/private-tier-options';
+export type { CommitOutcome, LoadLockAttempt, PrivateStore, UserEntry } from './private/private-store';
+export { MemoryPrivateStore } from './private/memory-private-store';
+export { RedisPrivateStore } from './private/redis-private-store';
+export type { RedisPrivateStoreDeps } from './private/redis-private-store';

@@ -14,6 +14,12 @@ export interface RedisServerOptions {
   binary?: string;
   /** Deadline for the server to report "Ready to accept connections". @defaultValue 10000 */
   startTimeoutMs?: number;
+  /**
+   * Keep data across {@link RedisServerProcess.kill} and {@link RedisServerProcess.restart}, like a
+   * production Redis with AOF: `--appendonly yes --appendfsync always` (every write is on disk before
+   * it is acknowledged). @defaultValue false
+   */
+  persistence?: boolean;
 }
 
 const READY_LINE = 'Ready to accept connections';
@@ -21,11 +27,13 @@ const READY_LINE = 'Ready to accept connections';
 /**
  * A real `redis-server` owned by a test: start, stop, pause (SIGSTOP), resume (SIGCONT),
  * kill (SIGKILL) and restart on the same port. Readiness is the server's own log line,
- * never a sleep. Data is not persisted; a cluster node keeps its nodes.conf across restarts.
+ * never a sleep. Data is not persisted unless `persistence: true` (AOF, fsync on every write);
+ * a cluster node keeps its nodes.conf across restarts.
  */
 export class RedisServerProcess {
   readonly port: number;
   readonly cluster: boolean;
+  readonly persistence: boolean;
   private readonly binary: string;
   private readonly startTimeoutMs: number;
   private readonly dir: string;
@@ -35,6 +43,7 @@ export class RedisServerProcess {
   private constructor(port: number, options: RedisServerOptions) {
     this.port = port;
     this.cluster = options.cluster ?? false;
+    this.persistence = options.persistence ?? false;
     this.binary = options.binary ?? process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
     this.dir = mkdtempSync(join(tmpdir(), `strata-redis-${port}-`));
@@ -69,7 +78,7 @@ export class RedisServerProcess {
       '--save',
       '',
       '--appendonly',
-      'no',
+      this.persistence ? 'yes' : 'no',
       '--dir',
       this.dir,
       '--logfile',
@@ -81,6 +90,7 @@ export class RedisServerProcess {
       '--notify-keyspace-events',
       'Ex',
     ];
+    if (this.persistence) args.push('--appendfsync', 'always');
     if (this.cluster) {
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000');
     }

@@ -14,6 +14,9 @@ export const SCRIPTS = {
   acquireLease: { file: 'acquire-lease-1.lua', keys: 1 },
   renewLease: { file: 'renew-lease-1.lua', keys: 1 },
   releaseLease: { file: 'release-lease-1.lua', keys: 1 },
+  acquireLoad: { file: 'acquire-load-3.lua', keys: 3 },
+  commitLoad: { file: 'commit-load-3.lua', keys: 3 },
+  invalidateUser: { file: 'invalidate-user-2.lua', keys: 2 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -29,6 +32,9 @@ declare module 'ioredis' {
     strataAcquireLease(k1: string, ...args: string[]): Result<ScriptReply, Context>;
     strataRenewLease(k1: string, ...args: string[]): Result<ScriptReply, Context>;
     strataReleaseLease(k1: string, ...args: string[]): Result<ScriptReply, Context>;
+    strataAcquireLoad(k1: string, k2: string, k3: string, ...args: string[]): Result<ScriptReply, Context>;
+    strataCommitLoad(k1: string, k2: string, k3: string, ...args: string[]): Result<ScriptReply, Context>;
+    strataInvalidateUser(k1: string, k2: string, ...args: string[]): Result<ScriptReply, Context>;
   }
 }
 

@@ -3,6 +3,7 @@ import type { KeyBuilder, TierName } from '../keys/key-builder';
 import type { TierStore } from '../cache/tier-store';
 import type { ChangeBus } from '../sync/change-bus';
 import type { Lease } from '../lock/lease';
+import type { PrivateStore } from '../private/private-store';
 
 /**
  * Everything the registry needs from storage, built once per instance by a factory
@@ -19,6 +20,8 @@ export interface RegistryBackend {
   tierStore(tier: TierName): TierStore;
   /** The app tier's leader lease (one writer per deploy). */
   readonly appLease: Lease;
+  /** Storage of users' private servers, locks and generations. */
+  readonly privateStore: PrivateStore;
   /** Next value of the registry-wide config version sequence. */
   nextVersion(): Promise<number>;
   close(): Promise<void>;

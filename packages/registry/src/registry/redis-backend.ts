@@ -9,6 +9,8 @@ import { KeyBuilder, type TierName } from '../keys/key-builder';
 import { describeError, silentLogger, type Logger } from '../logging/logger';
 import { RedisChangeBus } from '../sync/redis-change-bus';
 import { RedisLease } from '../lock/lease';
+import { RedisPrivateStore } from '../private/redis-private-store';
+import type { UserEntry } from '../private/private-store';
 import type { RegistryBackend } from './backend';
 
 /** Where Redis is: a standalone URL or cluster seed nodes. */
@@ -116,6 +118,23 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     }),
   } satisfies Record<TierName, RedisTierStore>;
 
+  const privateKeyv = new Keyv<UserEntry>({
+    store: new KeyvRedis<UserEntry>(nodeRedis, { throwOnErrors: true }),
+    useKeyPrefix: false,
+    throwOnErrors: true,
+  });
+  // Keyv gives a store without a namespace its default one ("keyv"); per-user keys are complete
+  // already (they carry the user's hash tag), so clear it, as @keyv/redis's createKeyv does.
+  privateKeyv.namespace = undefined;
+  privateKeyv.on('error', (error: unknown) => logger.warn('keyv error', { tier: 'private', ...describeError(error) }));
+  const privateStore = new RedisPrivateStore({
+    client: redis,
+    keyv: privateKeyv,
+    keys,
+    channel: keys.busChannel(),
+    timeoutMs,
+  });
+
   return {
     kind: 'redis',
     keys,
@@ -124,6 +143,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     redis,
     tierStore: (tier) => stores[tier],
     appLease: new RedisLease(redis, keys.appLeaderKey(), timeoutMs),
+    privateStore,
     nextVersion: () => withRedisDeadline('next version', timeoutMs, () => redis.incr(keys.versionSequenceKey())),
     async close() {
       await bus.close();

@@ -88,9 +88,10 @@ export class McpRegistry {
     if (options.userId !== undefined) assertUserId(options.userId);
     const visible = (server: StoredServer | undefined): boolean =>
       server !== undefined && (options.includeDisabled === true || server.config.enabled !== false);
-    const app = (await this.caches.app.read()).get(name);
+    const [appTier, sharedTier] = await Promise.all([this.caches.app.read(), this.caches.shared.read()]);
+    const app = appTier.get(name);
     if (app) return visible(app) ? app : undefined;
-    const shared = (await this.caches.shared.read()).get(name);
+    const shared = sharedTier.get(name);
     if (shared) return visible(shared) ? shared : undefined;
     if (options.userId === undefined || !this.privateTier) return undefined;
     const own = (await this.privateTier.getServers(options.userId)).find((server) => server.name === name);
@@ -192,7 +193,7 @@ export class McpRegistry {
 
   private onEvent(event: ChangeEvent): void {
     try {
-      this.caches[event.tier].invalidate();
+      if ('tier' in event) this.caches[event.tier].invalidate();
     } catch (error) {
       this.logger.error('registry: failed to apply a change event', describeError(error));
     }

@@ -27,7 +27,26 @@ export const changeEventSchema = z.discriminatedUnion('type', [
     hash: z.string(),
     origin: z.string(),
   }),
+  /** A user's private servers were committed (wakes that user's waiters everywhere). */
+  z.object({
+    type: z.literal('user.loaded'),
+    userId: z.string(),
+    generation: z.number().int().nonnegative(),
+    origin: z.string(),
+  }),
+  /** A load failed in the loader; waiters wake and get the error, the next call retries. */
+  z.object({ type: z.literal('user.load-failed'), userId: z.string(), reason: z.string(), origin: z.string() }),
+  /** A user's access changed: every instance drops its copy of the user's servers. */
+  z.object({
+    type: z.literal('user.invalidated'),
+    userId: z.string(),
+    generation: z.number().int().nonnegative(),
+    origin: z.string(),
+  }),
 ]);
+
+/** Events that concern a tier (app or shared). */
+export type TierChangeEvent = Extract<ChangeEvent, { tier: 'app' | 'shared' }>;
 
 export type ChangeEvent = z.infer<typeof changeEventSchema>;
 

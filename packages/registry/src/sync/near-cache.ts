@@ -25,8 +25,8 @@ interface Snapshot {
 /**
  * An instance's in-process copy of one tier. Served without a round trip while younger than
  * `maxStalenessMs` and not invalidated by the bus; then revalidated with one round trip that
- * returns only "unchanged" when the tier version is the same. When Redis fails, the last
- * snapshot keeps being served (reads keep working) and refreshes are retried.
+ * returns only "unchanged" when the tier version is the same. When Redis fails, reads keep
+ * getting the last snapshot (refreshes retried every `retryAfterMs`); `refresh()` throws.
  */
 export class TierNearCache {
   private snapshot: Snapshot | undefined;
@@ -60,10 +60,22 @@ export class TierNearCache {
       return Promise.resolve(snapshot.byName);
     }
     if (snapshot && now < this.retryAt) return Promise.resolve(snapshot.byName);
-    return this.refresh();
+    if (!snapshot) return this.refresh();
+    // Redis failing: keep serving the last snapshot (reads keep working), and say so.
+    return this.refresh().catch((error: unknown) => {
+      this.options.logger.warn('near cache: serving the last snapshot, refresh failed', {
+        tier: this.store.tier,
+        tierVersion: snapshot.tierVersion,
+        ...describeError(error),
+      });
+      return snapshot.byName;
+    });
   }
 
-  /** Revalidates now, whatever the age (used before decisions such as "is this name reserved"). */
+  /**
+   * Revalidates now, whatever the age: up to date, or it throws (writes decide on it — "is this
+   * name reserved" — and must never decide on a stale copy).
+   */
   refresh(): Promise<ReadonlyMap<string, StoredServer>> {
     if (this.inflight && this.inflight.epoch === this.epoch) return this.inflight.promise;
     const epoch = this.epoch;
@@ -90,14 +102,8 @@ export class TierNearCache {
       this.retryAt = 0;
       return this.snapshot.byName;
     } catch (error) {
-      if (!previous) throw error;
       this.retryAt = this.options.clock.now() + this.options.retryAfterMs;
-      this.options.logger.warn('near cache: serving the last snapshot, refresh failed', {
-        tier: this.store.tier,
-        tierVersion: previous.tierVersion,
-        ...describeError(error),
-      });
-      return previous.byName;
+      throw error;
     }
   }
 }

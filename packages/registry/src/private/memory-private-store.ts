@@ -1,0 +1,90 @@
+import { Keyv } from 'keyv';
+import type { KeyBuilder } from '../keys/key-builder';
+import { newLeaseToken } from '../lock/lease';
+import type { ChangeBus } from '../sync/change-bus';
+import type { Clock } from '../sync/clock';
+import type { CommitOutcome, LoadLockAttempt, PrivateStore, UserEntry } from './private-store';
+
+/** The private tier inside one process: Keyv memory entries with TTL, locks and generations in Maps. */
+export class MemoryPrivateStore implements PrivateStore {
+  private readonly keyv: Keyv<UserEntry>;
+  private readonly locks = new Map<string, { token: string; expiresAt: number }>();
+  private readonly generations = new Map<string, number>();
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly keys: KeyBuilder,
+    private readonly bus: ChangeBus,
+    private readonly clock: Clock,
+  ) {
+    this.keyv = new Keyv<UserEntry>({ namespace: `${keys.prefix}:private` });
+  }
+
+  read(userId: string): Promise<UserEntry | undefined> {
+    return this.keyv.get(this.keys.userKey(userId, 'servers'));
+  }
+
+  async acquire(userId: string, ttlMs: number): Promise<LoadLockAttempt> {
+    const loaded = (await this.keyv.get(this.keys.userKey(userId, 'servers'))) !== undefined;
+    // From here to the end nothing awaits: the check and the take are one step.
+    if (loaded) return { acquired: false, loaded: true };
+    const key = this.keys.userKey(userId, 'lock');
+    const now = this.clock.now();
+    const held = this.locks.get(key);
+    if (held && held.expiresAt > now) return { acquired: false, remainingMs: held.expiresAt - now };
+    const token = newLeaseToken();
+    this.locks.set(key, { token, expiresAt: now + ttlMs });
+    return { acquired: true, token, generation: this.generations.get(userId) ?? 0 };
+  }
+
+  renew(userId: string, token: string, ttlMs: number): Promise<boolean> {
+    const held = this.owned(userId, token);
+    if (held) held.expiresAt = this.clock.now() + ttlMs;
+    return Promise.resolve(held !== undefined);
+  }
+
+  release(userId: string, token: string): Promise<boolean> {
+    const owned = this.owned(userId, token) !== undefined;
+    if (owned) this.locks.delete(this.keys.userKey(userId, 'lock'));
+    return Promise.resolve(owned);
+  }
+
+  commit(userId: string, token: string, entry: UserEntry, ttlMs: number, origin: string): Promise<CommitOutcome> {
+    return this.exclusive(async () => {
+      if (!this.owned(userId, token)) return { status: 'lock-lost' };
+      const generation = this.generations.get(userId) ?? 0;
+      if (generation !== entry.generation) {
+        this.locks.delete(this.keys.userKey(userId, 'lock'));
+        return { status: 'stale-generation', generation };
+      }
+      // Written before the lock goes, so nobody can take the lock and find the user unloaded.
+      await this.keyv.set(this.keys.userKey(userId, 'servers'), entry, ttlMs); // Keyv applies the TTL
+      this.locks.delete(this.keys.userKey(userId, 'lock'));
+      await this.bus.publish({ type: 'user.loaded', userId, generation, origin });
+      return { status: 'committed' };
+    });
+  }
+
+  invalidate(userIds: readonly string[], origin: string): Promise<void> {
+    return this.exclusive(async () => {
+      for (const userId of userIds) {
+        const generation = (this.generations.get(userId) ?? 0) + 1;
+        this.generations.set(userId, generation);
+        await this.keyv.delete(this.keys.userKey(userId, 'servers'));
+        await this.bus.publish({ type: 'user.invalidated', userId, generation, origin });
+      }
+    });
+  }
+
+  /** Commits and invalidations run one at a time, as Redis runs scripts. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(work);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private owned(userId: string, token: string): { token: string; expiresAt: number } | undefined {
+    const held = this.locks.get(this.keys.userKey(userId, 'lock'));
+    return held && held.token === token && held.expiresAt > this.clock.now() ? held : undefined;
+  }
+}

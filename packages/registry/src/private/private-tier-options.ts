@@ -1,0 +1,69 @@
+import type { ServerConfig } from '../config/server-config';
+import { ValidationError } from '../errors/strata-error';
+import type { Logger } from '../logging/logger';
+import type { ChangeBus } from '../sync/change-bus';
+import type { Clock } from '../sync/clock';
+import type { PrivateStore } from './private-store';
+
+/** One private server as the database returns it for a user. */
+export interface PrivateServerRecord {
+  readonly name: string;
+  /** Validated by the schema on load; a bad record is skipped and logged, never cached. */
+  readonly config: ServerConfig | Record<string, unknown>;
+  /** Monotonic config version (DB document version or the registry sequence). */
+  readonly version: number;
+  readonly updatedAt?: string;
+}
+
+/** Reads one user's private servers from the source of truth. */
+export type PrivateLoader = (userId: string) => Promise<readonly PrivateServerRecord[]>;
+
+export interface PrivateTierHooks {
+  /** Test hook: runs after the loader read and before the commit (pause here to race a revoke). */
+  readonly beforeCommit?: (userId: string) => Promise<void>;
+}
+
+export interface PrivateTierOptions {
+  readonly store: PrivateStore;
+  readonly bus: ChangeBus;
+  readonly loader: PrivateLoader;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly instanceId?: string;
+  /** Load-lock TTL; the watchdog extends it every third of it. @defaultValue 10000 */
+  readonly lockTtlMs?: number;
+  /** TTL of a user's cached servers and loaded flag (one entry). @defaultValue 3600000 */
+  readonly dataTtlMs?: number;
+  /** Longest a caller waits for a load (its own or another's). @defaultValue 3 × lockTtlMs */
+  readonly loadTimeoutMs?: number;
+  /** How long this process serves its own copy without a round trip. @defaultValue 1000 */
+  readonly nearCacheTtlMs?: number;
+  /** Commits refused as stale before giving up with STALE_GENERATION. @defaultValue 3 */
+  readonly maxCommitAttempts?: number;
+  readonly hooks?: PrivateTierHooks;
+}
+
+export const DEFAULT_PRIVATE_TIER_OPTIONS = {
+  lockTtlMs: 10_000,
+  dataTtlMs: 3_600_000,
+  nearCacheTtlMs: 1_000,
+  maxCommitAttempts: 3,
+} as const;
+
+export function checkPrivateTierOptions(options: PrivateTierOptions): void {
+  const ranges: Array<[keyof PrivateTierOptions, number, number]> = [
+    ['lockTtlMs', 50, 600_000],
+    ['dataTtlMs', 100, 30 * 86_400_000],
+    ['loadTimeoutMs', 50, 3_600_000],
+    ['nearCacheTtlMs', 0, 60_000],
+    ['maxCommitAttempts', 1, 100],
+  ];
+  const issues = ranges.flatMap(([field, min, max]) => {
+    const value = options[field];
+    if (value === undefined) return [];
+    return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+      ? []
+      : [{ path: field, message: `must be an integer from ${min} to ${max}` }];
+  });
+  if (issues.length > 0) throw new ValidationError('INVALID_OPTIONS', issues);
+}

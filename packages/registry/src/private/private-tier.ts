@@ -1,0 +1,299 @@
+import { randomBytes } from 'node:crypto';
+import type { StoredServer } from '../cache/stored-server';
+import { parseServerConfig } from '../config/server-config';
+import { StrataError } from '../errors/strata-error';
+import { assertUserId } from '../keys/names';
+import { describeError, silentLogger, type Logger } from '../logging/logger';
+import type { ChangeBus } from '../sync/change-bus';
+import type { ChangeEvent } from '../sync/change-event';
+import { systemClock, type Clock } from '../sync/clock';
+import type { PrivateTierSource } from '../registry/private-tier-source';
+import type { PrivateStore, UserEntry } from './private-store';
+import {
+  checkPrivateTierOptions,
+  DEFAULT_PRIVATE_TIER_OPTIONS,
+  type PrivateLoader,
+  type PrivateTierHooks,
+  type PrivateTierOptions,
+} from './private-tier-options';
+
+type UserEvent = Extract<ChangeEvent, { userId: string }>;
+
+/** Counters for metrics and tests (counted, never guessed). */
+export interface PrivateTierStats {
+  loaderCalls: number;
+  commits: number;
+  staleGenerationDrops: number;
+  lockLost: number;
+  waits: number;
+}
+
+/**
+ * The private tier (DESIGN §5): a user's private servers are loaded lazily, once across all
+ * instances, under a fenced Redis load lock, committed with the loaded flag as one entry with one
+ * TTL, and dropped by a generation bump whenever the user's access changes.
+ */
+export class PrivateTier implements PrivateTierSource {
+  readonly stats: PrivateTierStats = { loaderCalls: 0, commits: 0, staleGenerationDrops: 0, lockLost: 0, waits: 0 };
+  readonly instanceId: string;
+  private readonly store: PrivateStore;
+  private readonly bus: ChangeBus;
+  private readonly loader: PrivateLoader;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly hooks: PrivateTierHooks;
+  private readonly lockTtlMs: number;
+  private readonly dataTtlMs: number;
+  private readonly loadTimeoutMs: number;
+  private readonly nearCacheTtlMs: number;
+  private readonly maxCommitAttempts: number;
+  private readonly local = new Map<string, { entry: UserEntry; expiresAt: number }>();
+  private readonly inflight = new Map<string, Promise<UserEntry>>();
+  private readonly waiters = new Map<string, Set<(event: UserEvent) => void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private unsubscribe: (() => void) | undefined;
+  private closed = false;
+
+  constructor(options: PrivateTierOptions) {
+    checkPrivateTierOptions(options);
+    this.store = options.store;
+    this.bus = options.bus;
+    this.loader = options.loader;
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+    this.hooks = options.hooks ?? {};
+    this.instanceId = options.instanceId ?? randomBytes(6).toString('hex');
+    this.lockTtlMs = options.lockTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.lockTtlMs;
+    this.dataTtlMs = options.dataTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.dataTtlMs;
+    this.loadTimeoutMs = options.loadTimeoutMs ?? 3 * this.lockTtlMs;
+    this.nearCacheTtlMs = options.nearCacheTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.nearCacheTtlMs;
+    this.maxCommitAttempts = options.maxCommitAttempts ?? DEFAULT_PRIVATE_TIER_OPTIONS.maxCommitAttempts;
+  }
+
+  /** Subscribes to the bus (user events). Call once before use. */
+  async start(): Promise<void> {
+    this.unsubscribe ??= this.bus.subscribe((event) => {
+      if ('userId' in event) this.onUserEvent(event);
+    });
+    await this.bus.start();
+  }
+
+  /** The login hook: makes sure the user's private servers are loaded; returns them. */
+  async ensureLoaded(userId: string): Promise<readonly StoredServer[]> {
+    return (await this.entry(userId)).servers;
+  }
+
+  /** {@link PrivateTierSource}: read paths load by themselves, so expiry never hides servers. */
+  getServers(userId: string): Promise<readonly StoredServer[]> {
+    return this.ensureLoaded(userId);
+  }
+
+  /**
+   * Access changed for these users: bump their generations (fencing in-flight loads), drop their
+   * cached servers everywhere. Resolves once done on Redis and on this instance.
+   */
+  async invalidateUsers(userIds: readonly string[]): Promise<void> {
+    userIds.forEach((userId) => assertUserId(userId));
+    const unique = [...new Set(userIds)];
+    unique.forEach((userId) => this.local.delete(userId));
+    await this.store.invalidate(unique, this.instanceId);
+    unique.forEach((userId) => this.local.delete(userId));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.timers.forEach((timer) => clearTimeout(timer));
+    this.timers.clear();
+    this.local.clear();
+    for (const [userId, wakes] of this.waiters) {
+      wakes.forEach((wake) => wake({ type: 'user.load-failed', userId, reason: 'closed', origin: this.instanceId }));
+    }
+    this.waiters.clear();
+  }
+
+  private entry(userId: string): Promise<UserEntry> {
+    assertUserId(userId);
+    if (this.closed) return Promise.reject(new StrataError('CLOSED', 'the private tier is closed'));
+    const cached = this.local.get(userId);
+    if (cached && cached.expiresAt > this.clock.now()) return Promise.resolve(cached.entry);
+    let pending = this.inflight.get(userId);
+    if (!pending) {
+      pending = this.load(userId).finally(() => this.inflight.delete(userId));
+      this.inflight.set(userId, pending);
+    }
+    return pending;
+  }
+
+  private async load(userId: string): Promise<UserEntry> {
+    const warm = await this.store.read(userId);
+    if (warm) return this.remember(userId, warm);
+    const deadline = this.clock.now() + this.loadTimeoutMs;
+    let staleCommits = 0;
+    for (;;) {
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0)
+        throw new StrataError('LOAD_TIMEOUT', `private servers not loaded within ${this.loadTimeoutMs} ms`);
+      // Listen before trying the lock, so a "loaded" published in between is not missed.
+      const wait = this.listen(userId);
+      try {
+        const attempt = await this.store.acquire(userId, this.lockTtlMs);
+        if (attempt.acquired) {
+          wait.cancel();
+          const entry = await this.loadAsHolder(userId, attempt.token, attempt.generation);
+          if (entry) return this.remember(userId, entry);
+          staleCommits += 1;
+          if (staleCommits >= this.maxCommitAttempts) {
+            throw new StrataError('STALE_GENERATION', `access kept changing during ${staleCommits} loads; try again`);
+          }
+          continue;
+        }
+        if ('loaded' in attempt) {
+          wait.cancel();
+          const entry = await this.store.read(userId);
+          if (entry) return this.remember(userId, entry);
+          continue; // expired or invalidated in between: try again
+        }
+        this.stats.waits += 1;
+        const event = await wait.until(Math.max(1, Math.min(attempt.remainingMs + 1, remaining)));
+        if (this.closed) throw new StrataError('CLOSED', 'the private tier was closed during the wait');
+        if (event?.type === 'user.load-failed') {
+          throw new StrataError('LOAD_FAILED', `loading private servers failed on another instance: ${event.reason}`);
+        }
+      } finally {
+        wait.cancel();
+      }
+      const loaded = await this.store.read(userId);
+      if (loaded) return this.remember(userId, loaded);
+    }
+  }
+
+  /** Runs the loader under the lock; undefined when the commit was refused as stale. */
+  private async loadAsHolder(userId: string, token: string, generation: number): Promise<UserEntry | undefined> {
+    let lost = false;
+    const watchdog = setInterval(
+      () => {
+        this.store.renew(userId, token, this.lockTtlMs).then(
+          (renewed) => {
+            if (!renewed) lost = true;
+          },
+          (error: unknown) => {
+            lost = true;
+            this.logger.warn('private tier: load lock renewal failed', { ...describeError(error) });
+          },
+        );
+      },
+      Math.max(1, Math.floor(this.lockTtlMs / 3)),
+    );
+    try {
+      let servers: StoredServer[];
+      try {
+        this.stats.loaderCalls += 1;
+        servers = this.toStored(await this.loader(userId));
+      } catch (error) {
+        await this.store.release(userId, token).catch(() => undefined);
+        const reason = error instanceof StrataError ? error.code : 'loader error';
+        await this.bus
+          .publish({ type: 'user.load-failed', userId, reason, origin: this.instanceId })
+          .catch(() => undefined);
+        throw error;
+      }
+      await this.hooks.beforeCommit?.(userId);
+      const entry: UserEntry = { servers, generation, loadedAt: new Date(this.clock.now()).toISOString() };
+      const outcome = lost
+        ? ({ status: 'lock-lost' } as const)
+        : await this.store.commit(userId, token, entry, this.dataTtlMs, this.instanceId);
+      if (outcome.status === 'committed') {
+        this.stats.commits += 1;
+        return entry;
+      }
+      if (outcome.status === 'lock-lost') {
+        this.stats.lockLost += 1;
+        this.logger.warn('private tier: commit refused, the load lock was lost', {});
+        throw new StrataError('LOCK_LOST', 'the load lock expired before the commit; nothing was written');
+      }
+      this.stats.staleGenerationDrops += 1;
+      this.logger.info('private tier: commit dropped, access changed during the load', {
+        readGeneration: generation,
+        currentGeneration: outcome.generation,
+      });
+      return undefined;
+    } finally {
+      clearInterval(watchdog);
+    }
+  }
+
+  private toStored(
+    records: readonly { name: string; config: unknown; version: number; updatedAt?: string }[],
+  ): StoredServer[] {
+    const servers: StoredServer[] = [];
+    for (const record of records) {
+      try {
+        const config = parseServerConfig(record.config, { pathPrefix: `private.${record.name}` });
+        servers.push({
+          name: record.name,
+          tier: 'private',
+          config,
+          version: record.version,
+          updatedAt: record.updatedAt ?? '',
+        });
+      } catch (error) {
+        this.logger.warn('private tier: skipped an invalid server record', {
+          server: record.name,
+          ...describeError(error),
+        });
+      }
+    }
+    return servers;
+  }
+
+  private remember(userId: string, entry: UserEntry): UserEntry {
+    this.local.set(userId, { entry, expiresAt: this.clock.now() + this.nearCacheTtlMs });
+    return entry;
+  }
+
+  private onUserEvent(event: UserEvent): void {
+    if (event.type === 'user.invalidated') this.local.delete(event.userId);
+    this.waiters.get(event.userId)?.forEach((wake) => wake(event));
+  }
+
+  /** Registers for the user's next event; `until(ms)` resolves with it, or undefined on timeout. */
+  private listen(userId: string): { until(ms: number): Promise<UserEvent | undefined>; cancel(): void } {
+    let received: UserEvent | undefined;
+    let resolveWait: ((event: UserEvent | undefined) => void) | undefined;
+    const wake = (event: UserEvent): void => {
+      if (event.type === 'user.invalidated') return; // not an end of the wait
+      received ??= event;
+      resolveWait?.(event);
+    };
+    let set = this.waiters.get(userId);
+    if (!set) {
+      set = new Set();
+      this.waiters.set(userId, set);
+    }
+    set.add(wake);
+    const cancel = (): void => {
+      const current = this.waiters.get(userId);
+      current?.delete(wake);
+      if (current?.size === 0) this.waiters.delete(userId);
+    };
+    return {
+      cancel,
+      until: (ms) =>
+        new Promise((resolve) => {
+          if (received) return resolve(received);
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            resolve(undefined);
+          }, ms);
+          this.timers.add(timer);
+          resolveWait = (event) => {
+            clearTimeout(timer);
+            this.timers.delete(timer);
+            resolve(event);
+          };
+        }),
+    };
+  }
+}
