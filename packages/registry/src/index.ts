@@ -91,3 +91,7 @@ export type { CommitOutcome, LoadLockAttempt, PrivateStore, UserEntry } from './
 export { MemoryPrivateStore } from './private/memory-private-store';
 export { RedisPrivateStore } from './private/redis-private-store';
 export type { RedisPrivateStoreDeps } from './private/redis-private-store';
+export { AccessAdmin } from './private/access-admin';
+export type { AccessAdminOptions } from './private/access-admin';
+export { MemoryAccessRepository } from './private/access-repository';
+export type { AccessRepository, PrivateServerDefinition } from './private/access-repository';
