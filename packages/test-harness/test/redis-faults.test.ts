@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import Redis from 'ioredis';
 import { RedisServerProcess } from '@strata/test-harness';
 
@@ -35,7 +36,10 @@ describe('fault helpers: pause, kill and restart a real redis-server on its port
     try {
       await expect(fresh.get('k')).resolves.toBeNull();
     } finally {
-      fresh.disconnect();
+      await fresh.quit();
     }
+    // The first client reconnects by itself once the server is back.
+    if (client.status !== 'ready') await once(client, 'ready');
+    await expect(client.get('k')).resolves.toBeNull();
   });
 });

@@ -178,10 +178,9 @@ export class PrivateTier implements PrivateTierSource {
           (renewed) => {
             if (!renewed) lost = true;
           },
-          (error: unknown) => {
-            lost = true;
-            this.logger.warn('private tier: load lock renewal failed', { ...describeError(error) });
-          },
+          // A renewal that merely failed (a Redis blip) proves nothing: the commit script checks
+          // the token and refuses if the lock really went.
+          (error: unknown) => this.logger.warn('private tier: load lock renewal failed', { ...describeError(error) }),
         );
       },
       Math.max(1, Math.floor(this.lockTtlMs / 3)),
@@ -210,6 +209,7 @@ export class PrivateTier implements PrivateTierSource {
       }
       if (outcome.status === 'lock-lost') {
         this.stats.lockLost += 1;
+        if (lost) await this.store.release(userId, token).catch(() => false); // owner-checked: never another's lock
         this.logger.warn('private tier: commit refused, the load lock was lost', {});
         throw new StrataError('LOCK_LOST', 'the load lock expired before the commit; nothing was written');
       }

@@ -9,6 +9,7 @@ import { KeyBuilder, type TierName } from '../keys/key-builder';
 import { describeError, silentLogger, type Logger } from '../logging/logger';
 import { RedisChangeBus } from '../sync/redis-change-bus';
 import { RedisLease } from '../lock/lease';
+import { closeClient } from '../redis/close-client';
 import { RedisPrivateStore } from '../private/redis-private-store';
 import type { UserEntry } from '../private/private-store';
 import type { RegistryBackend } from './backend';
@@ -147,7 +148,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     nextVersion: () => withRedisDeadline('next version', timeoutMs, () => redis.incr(keys.versionSequenceKey())),
     async close() {
       await bus.close();
-      redis.disconnect();
+      await closeClient(redis, timeoutMs);
       nodeRedis.destroy();
     },
   };

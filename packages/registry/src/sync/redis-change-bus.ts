@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { withRedisDeadline } from '../errors/redis-errors';
+import { closeClient } from '../redis/close-client';
 import { describeError, type Logger } from '../logging/logger';
 import type { ChangeBus, ChangeListener } from './change-bus';
 import { parseChangeEvent, type ChangeEvent } from './change-event';
@@ -46,11 +47,10 @@ export class RedisChangeBus implements ChangeBus {
     return () => this.listeners.delete(listener);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.listeners.clear();
     this.subscriber.removeAllListeners('message');
-    this.subscriber.disconnect();
-    return Promise.resolve();
+    await closeClient(this.subscriber, this.timeoutMs);
   }
 
   private onMessage(channel: string, message: string): void {
