@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { StoredServer } from '../cache/stored-server';
 import { parseServerConfig } from '../config/server-config';
 import { StrataError } from '../errors/strata-error';
-import { assertUserId } from '../keys/names';
+import { assertUserId, serverNameProblem } from '../keys/names';
 import { describeError, silentLogger, type Logger } from '../logging/logger';
 import type { ChangeBus } from '../sync/change-bus';
 import type { ChangeEvent } from '../sync/change-event';
@@ -229,6 +229,11 @@ export class PrivateTier implements PrivateTierSource {
   ): StoredServer[] {
     const servers: StoredServer[] = [];
     for (const record of records) {
+      const nameProblem = serverNameProblem(record.name);
+      if (nameProblem) {
+        this.logger.warn('private tier: skipped a server record with an invalid name', { problem: nameProblem });
+        continue;
+      }
       try {
         const config = parseServerConfig(record.config, { pathPrefix: `private.${record.name}` });
         servers.push({

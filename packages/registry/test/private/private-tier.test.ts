@@ -165,6 +165,37 @@ function privateTierSuite(topology: () => RedisTopology | undefined, keyPrefix: 
     await expect(a.backend.privateStore.read('u1')).resolves.toMatchObject({ servers: [{ name: 'alpha' }] });
   });
 
+  it('a waiter whose total wait runs out gets LOAD_TIMEOUT; the holder is unaffected', async () => {
+    db.grant('u1', 'alpha');
+    const paused = gate();
+    const a = await instance({
+      hooks: {
+        beforeCommit: async () => {
+          paused.arrive();
+          await paused.wait;
+        },
+      },
+    });
+    const b = await instance({ loadTimeoutMs: 200 });
+    const holder = a.tier.ensureLoaded('u1');
+    await paused.reached;
+    await expect(b.tier.ensureLoaded('u1')).rejects.toMatchObject({ code: 'LOAD_TIMEOUT' });
+    paused.open();
+    await expect(holder).resolves.toMatchObject([{ name: 'alpha' }]);
+    await expect(b.tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'alpha' }]);
+    expect(db.reads).toBe(1);
+  });
+
+  it('skips records with an invalid name or config; never caches them', async () => {
+    db.servers.set('u1', [
+      { name: 'good', config: stdioConfig(), version: 1 },
+      { name: '{evil}', config: stdioConfig(), version: 1 },
+      { name: 'broken', config: { type: 'stdio' }, version: 1 },
+    ]);
+    const { tier } = await instance();
+    await expect(tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'good' }]);
+  });
+
   it('a user with zero private servers, loaded, then granted one sees it without re-login', async () => {
     const { tier, backend } = await instance({ nearCacheTtlMs: 60_000 });
     await expect(tier.ensureLoaded('u1')).resolves.toEqual([]);
