@@ -120,21 +120,17 @@ export class McpRegistry {
   /** Adds a shared server. `NAME_RESERVED` for an app-tier name, `CONFLICT` if it exists. */
   async addSharedServer(name: string, config: unknown): Promise<StoredServer> {
     const parsed = this.validate(name, config);
-    await this.assertNotReserved(name);
-    if ((await this.caches.shared.refresh()).has(name)) {
-      throw new StrataError('CONFLICT', `shared server "${name}" already exists`);
-    }
-    return this.writeShared(name, parsed);
+    const { exists, version } = await this.prepareWrite(name);
+    if (exists) throw new StrataError('CONFLICT', `shared server "${name}" already exists`);
+    return this.writeShared(name, parsed, version);
   }
 
   /** Replaces a shared server's config; `NOT_FOUND` if there is none. */
   async updateSharedServer(name: string, config: unknown): Promise<StoredServer> {
     const parsed = this.validate(name, config);
-    await this.assertNotReserved(name);
-    if (!(await this.caches.shared.refresh()).has(name)) {
-      throw new StrataError('NOT_FOUND', `shared server "${name}" does not exist`);
-    }
-    return this.writeShared(name, parsed);
+    const { exists, version } = await this.prepareWrite(name);
+    if (!exists) throw new StrataError('NOT_FOUND', `shared server "${name}" does not exist`);
+    return this.writeShared(name, parsed, version);
   }
 
   /** Removes a shared server; false if there was none. */
@@ -163,14 +159,24 @@ export class McpRegistry {
     return parseServerConfig(config, { pathPrefix: 'config' });
   }
 
-  private async assertNotReserved(name: string): Promise<void> {
-    if ((await this.caches.app.refresh()).has(name)) {
+  /**
+   * What a shared-tier write decides on, read from Redis itself (never from a near cache) in one
+   * concurrent step, so a write pays at most one deadline: is the name an app server (refused),
+   * does the shared server exist, and the version to stamp (an unused version is a harmless gap).
+   */
+  private async prepareWrite(name: string): Promise<{ exists: boolean; version: number }> {
+    const [app, shared, version] = await Promise.all([
+      this.backend.tierStore('app').get(name),
+      this.backend.tierStore('shared').get(name),
+      this.backend.nextVersion(),
+    ]);
+    if (app) {
       throw new StrataError('NAME_RESERVED', `"${name}" is an app-tier server name (config file); choose another name`);
     }
+    return { exists: shared !== undefined, version };
   }
 
-  private async writeShared(name: string, config: ServerConfig): Promise<StoredServer> {
-    const version = await this.backend.nextVersion();
+  private async writeShared(name: string, config: ServerConfig, version: number): Promise<StoredServer> {
     const server: StoredServer = {
       name,
       tier: 'shared',
