@@ -22,6 +22,11 @@ export interface ReadOptions {
   readonly includeDisabled?: boolean;
 }
 
+/** Disabled servers are left out of effective sets unless asked for. */
+function isVisible(server: StoredServer, options: ReadOptions): boolean {
+  return options.includeDisabled === true || server.config.enabled !== false;
+}
+
 /**
  * The registry of one instance: app and shared tiers through near caches kept current by the
  * change bus, private servers through the injected source, precedence app > shared > private.
@@ -86,16 +91,14 @@ export class McpRegistry {
   async getServer(name: string, options: ReadOptions = {}): Promise<StoredServer | undefined> {
     assertServerName(name);
     if (options.userId !== undefined) assertUserId(options.userId);
-    const visible = (server: StoredServer | undefined): boolean =>
-      server !== undefined && (options.includeDisabled === true || server.config.enabled !== false);
-    const [appTier, sharedTier] = await Promise.all([this.caches.app.read(), this.caches.shared.read()]);
-    const app = appTier.get(name);
-    if (app) return visible(app) ? app : undefined;
-    const shared = sharedTier.get(name);
-    if (shared) return visible(shared) ? shared : undefined;
+    // Hot path: both tiers fresh in this process — no await, no round trip.
+    const appTier = this.caches.app.peek() ?? (await this.caches.app.read());
+    const sharedTier = this.caches.shared.peek() ?? (await this.caches.shared.read());
+    const found = appTier.get(name) ?? sharedTier.get(name);
+    if (found) return isVisible(found, options) ? found : undefined;
     if (options.userId === undefined || !this.privateTier) return undefined;
     const own = (await this.privateTier.getServers(options.userId)).find((server) => server.name === name);
-    return visible(own) ? own : undefined;
+    return own && isVisible(own, options) ? own : undefined;
   }
 
   /** The effective set: app ∪ shared ∪ private(user), each name once (app > shared > private). */

@@ -52,6 +52,13 @@ export class TierNearCache {
     this.invalidate();
   }
 
+  /** The snapshot if it may be served without a round trip (fresh and not invalidated), else undefined. */
+  peek(): ReadonlyMap<string, StoredServer> | undefined {
+    const snapshot = this.snapshot;
+    if (!snapshot || this.cleanEpoch !== this.epoch) return undefined;
+    return this.options.clock.now() - snapshot.checkedAt < this.options.maxStalenessMs ? snapshot.byName : undefined;
+  }
+
   /** The tier's servers by name. */
   read(): Promise<ReadonlyMap<string, StoredServer>> {
     const snapshot = this.snapshot;
