@@ -1,4 +1,5 @@
 import { parseServerConfig, type ServerConfig } from '../config/server-config';
+import { checkIntegerRanges } from '../errors/check-ranges';
 import { StrataError, ValidationError } from '../errors/strata-error';
 import { assertServerName, userIdProblem } from '../keys/names';
 import type { RegistryBackend } from '../registry/backend';
@@ -33,11 +34,7 @@ export class AccessAdmin {
   constructor(private readonly options: AccessAdminOptions) {
     this.clock = options.clock ?? systemClock;
     this.moveSettleMs = options.moveSettleMs ?? 1_250;
-    if (!Number.isInteger(this.moveSettleMs) || this.moveSettleMs < 0 || this.moveSettleMs > 60_000) {
-      throw new ValidationError('INVALID_OPTIONS', [
-        { path: 'moveSettleMs', message: 'must be an integer from 0 to 60000' },
-      ]);
-    }
+    checkIntegerRanges(options, [['moveSettleMs', 0, 60_000]]);
   }
 
   /** Adds a private server shared with `userIds` (at least its owner). */

@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../config/server-config';
-import { ValidationError } from '../errors/strata-error';
+import { checkIntegerRanges, type IntegerRange } from '../errors/check-ranges';
 import type { Logger } from '../logging/logger';
 import type { ChangeBus } from '../sync/change-bus';
 import type { Clock } from '../sync/clock';
@@ -51,19 +51,12 @@ export const DEFAULT_PRIVATE_TIER_OPTIONS = {
 } as const;
 
 export function checkPrivateTierOptions(options: PrivateTierOptions): void {
-  const ranges: Array<[keyof PrivateTierOptions, number, number]> = [
+  const ranges: Array<IntegerRange<PrivateTierOptions>> = [
     ['lockTtlMs', 50, 600_000],
     ['dataTtlMs', 100, 30 * 86_400_000],
     ['loadTimeoutMs', 50, 3_600_000],
     ['nearCacheTtlMs', 0, 60_000],
     ['maxCommitAttempts', 1, 100],
   ];
-  const issues = ranges.flatMap(([field, min, max]) => {
-    const value = options[field];
-    if (value === undefined) return [];
-    return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
-      ? []
-      : [{ path: field, message: `must be an integer from ${min} to ${max}` }];
-  });
-  if (issues.length > 0) throw new ValidationError('INVALID_OPTIONS', issues);
+  checkIntegerRanges(options, ranges);
 }

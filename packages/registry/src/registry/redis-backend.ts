@@ -4,7 +4,7 @@ import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { RedisTierStore } from '../cache/redis-tier-store';
 import type { StoredServer } from '../cache/stored-server';
 import { withRedisDeadline } from '../errors/redis-errors';
-import { ValidationError } from '../errors/strata-error';
+import { checkIntegerRanges } from '../errors/check-ranges';
 import { KeyBuilder, type TierName } from '../keys/key-builder';
 import { describeError, silentLogger, type Logger } from '../logging/logger';
 import { RedisChangeBus } from '../sync/redis-change-bus';
@@ -36,11 +36,7 @@ export const DEFAULT_REDIS_BACKEND_OPTIONS = { keyPrefix: 'strata', timeoutMs: 2
  */
 export async function createRedisBackend(options: RedisBackendOptions): Promise<RegistryBackend> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_BACKEND_OPTIONS.timeoutMs;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 10 || timeoutMs > 60_000) {
-    throw new ValidationError('INVALID_OPTIONS', [
-      { path: 'timeoutMs', message: 'must be an integer from 10 to 60000' },
-    ]);
-  }
+  checkIntegerRanges(options, [['timeoutMs', 10, 60_000]]);
   const logger = options.logger ?? silentLogger;
   const keys = new KeyBuilder(options.keyPrefix ?? DEFAULT_REDIS_BACKEND_OPTIONS.keyPrefix);
   const redisOptions: RedisOptions = {

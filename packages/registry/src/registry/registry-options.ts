@@ -1,5 +1,5 @@
 import type { NamedServerConfig } from '../config/parsers';
-import { ValidationError } from '../errors/strata-error';
+import { checkIntegerRanges, type IntegerRange } from '../errors/check-ranges';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../sync/clock';
 import type { RegistryBackend } from './backend';
@@ -35,17 +35,10 @@ export const DEFAULT_REGISTRY_OPTIONS = {
 
 /** Range-checks the numeric options; every problem names its field. */
 export function checkRegistryOptions(options: RegistryOptions): void {
-  const ranges: Array<[keyof RegistryOptions, number, number]> = [
+  const ranges: Array<IntegerRange<RegistryOptions>> = [
     ['nearCacheMaxStalenessMs', 0, 60_000],
     ['appLeaseTtlMs', 100, 600_000],
     ['appReadyTimeoutMs', 100, 3_600_000],
   ];
-  const issues = ranges.flatMap(([field, min, max]) => {
-    const value = options[field];
-    if (value === undefined) return [];
-    return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
-      ? []
-      : [{ path: field, message: `must be an integer from ${min} to ${max}` }];
-  });
-  if (issues.length > 0) throw new ValidationError('INVALID_OPTIONS', issues);
+  checkIntegerRanges(options, ranges);
 }
