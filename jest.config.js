@@ -1,9 +1,9 @@
 // One Jest project per workspace. Global setup starts real redis-server processes (standalone and a
 // 3-master cluster) and finds a MongoDB-protocol server, unless REDIS_URI / REDIS_CLUSTER_NODES /
 // MONGO_URI point at external ones. See docs/testing.md.
-// ts-jest transpiles each file on its own (isolatedModules): fast, no type checking here —
+// ts-jest transpiles each file on its own (isolatedModules in tsconfig): fast, no type checking here —
 // `npm run typecheck` does that for sources, tests and benches in one program.
-const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/../../tsconfig.check.json' }];
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.check.json' }];
 
 /** @param {string} name */
 function workspace(name) {

@@ -44,7 +44,11 @@ describe(`smoke: MongoDB-protocol server (${process.env['MONGO_SERVER_NAME'] ?? 
     expect(String(duplicate)).toMatch(/E11000/);
     await expect(Widgets.countDocuments({ name: 'gear' })).resolves.toBe(1);
 
-    const updated = await Widgets.findOneAndUpdate({ name: 'gear' }, { $inc: { size: 1 } }, { new: true }).lean();
+    const updated = await Widgets.findOneAndUpdate(
+      { name: 'gear' },
+      { $inc: { size: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
     expect(updated?.size).toBe(4);
   });
 });

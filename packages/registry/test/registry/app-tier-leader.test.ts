@@ -53,6 +53,16 @@ describeEachRedis('app tier: one leader per deploy', (redis) => {
     await old.start();
     const before = await old.getServers();
 
+    const oldBackend = backends[0];
+    if (!oldBackend) throw new Error('no backend');
+    const replaced = new Promise<void>((resolve) => {
+      const off = oldBackend.bus.subscribe((event) => {
+        if (event.type === 'tier.replaced' && event.tier === 'app') {
+          off();
+          resolve();
+        }
+      });
+    });
     const fresh = await instance(DEPLOY_2);
     const result = await fresh.start();
     expect(result).toMatchObject({ wrote: true, tierVersion: 2 });
@@ -62,7 +72,8 @@ describeEachRedis('app tier: one leader per deploy', (redis) => {
     expect(after.get('files')?.version).toBe(before.get('files')?.version);
     expect(after.get('search')?.version).toBeGreaterThan(before.get('search')?.version ?? Infinity);
 
-    // The old instance got the tier.replaced event (or revalidates): removed servers disappear there too.
+    // The old instance gets the tier.replaced event: removed servers disappear there too.
+    await replaced;
     await expect(old.getServer('browser')).resolves.toBeUndefined();
     await expect(old.getServer('calendar')).resolves.toMatchObject({ tier: 'app' });
   });
