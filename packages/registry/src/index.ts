@@ -95,3 +95,14 @@ export { AccessAdmin } from './private/access-admin';
 export type { AccessAdminOptions } from './private/access-admin';
 export { MemoryAccessRepository } from './private/access-repository';
 export type { AccessRepository, PrivateServerDefinition } from './private/access-repository';
+
+export { ConnectionManager } from './connections/connection-manager';
+export type { ConnectionStatus } from './connections/connection-manager';
+export { connectionKey, DEFAULT_CONNECTION_OPTIONS } from './connections/connection-options';
+export type { ConnectionManagerOptions, ConnectionScope, ReconnectOptions } from './connections/connection-options';
+export { McpConnection } from './connections/mcp-connection';
+export type { ConnectionState, McpConnectionHooks } from './connections/mcp-connection';
+export { ToolsCache } from './connections/tools-cache';
+export type { ToolsCacheOptions, ToolsEntry } from './connections/tools-cache';
+export { createTransport } from './connections/transport-factory';
+export type { TransportFactory } from './connections/transport-factory';

@@ -15,6 +15,9 @@ export const ERROR_CODES = [
   'STALE_GENERATION',
   'APP_TIER_NOT_READY',
   'CLOSED',
+  'CONNECT_FAILED',
+  'SCOPE_REFUSED',
+  'CAPACITY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -38,6 +38,7 @@ export function decodeKeySegment(segment: string): string {
  * | app-tier leader lease / ready marker | `{P:app}:leader`, `{P:app}:ready` | app tier |
  * | config version sequence | `{P:seq}` | own |
  * | change bus channel | `P:bus` | (pub/sub) |
+ * | tool lists (Keyv) | `P:tools::<name>` | own |
  * | per-user keys (private tier) | `{P:u:<user>}:<what>` | one per user |
  */
 export class KeyBuilder {
@@ -86,6 +87,11 @@ export class KeyBuilder {
 
   versionSequenceKey(): string {
     return `{${this.prefix}:seq}`;
+  }
+
+  /** Keyv namespace of per-server tool lists; entries are keyed by (validated) server name. */
+  toolsNamespace(): string {
+    return `${this.prefix}:tools`;
   }
 
   busChannel(): string {

@@ -38,25 +38,12 @@ declare module 'ioredis' {
   }
 }
 
-const cache = new Map<string, string>();
-
-function source(file: string): string {
-  let lua = cache.get(file);
-  if (lua === undefined) {
-    lua = readFileSync(join(LUA_DIR, file), 'utf8');
-    cache.set(file, lua);
-  }
-  return lua;
-}
-
-const registered = new WeakSet<object>();
-
 /** Registers every script on a client once (ioredis `defineCommand`: EVALSHA with EVAL fallback). */
 export function registerScripts(client: Redis | Cluster): void {
-  if (registered.has(client)) return;
+  // defineCommand adds the methods to the client itself: their presence is the "already done" mark.
+  if (typeof (client as Partial<Pick<Redis, 'strataPutServer'>>).strataPutServer === 'function') return;
   for (const [name, script] of Object.entries(SCRIPTS)) {
     const command = `strata${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-    client.defineCommand(command, { numberOfKeys: script.keys, lua: source(script.file) });
+    client.defineCommand(command, { numberOfKeys: script.keys, lua: readFileSync(join(LUA_DIR, script.file), 'utf8') });
   }
-  registered.add(client);
 }

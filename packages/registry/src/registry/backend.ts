@@ -4,6 +4,8 @@ import type { TierStore } from '../cache/tier-store';
 import type { ChangeBus } from '../sync/change-bus';
 import type { Lease } from '../lock/lease';
 import type { PrivateStore } from '../private/private-store';
+import type { Keyv } from 'keyv';
+import type { ToolsEntry } from '../connections/tools-cache';
 
 /**
  * Everything the registry needs from storage, built once per instance by a factory
@@ -22,6 +24,8 @@ export interface RegistryBackend {
   readonly appLease: Lease;
   /** Storage of users' private servers, locks and generations. */
   readonly privateStore: PrivateStore;
+  /** Keyv namespace of per-server tool lists. */
+  readonly toolsKeyv: Keyv<ToolsEntry>;
   /** Next value of the registry-wide config version sequence. */
   nextVersion(): Promise<number>;
   close(): Promise<void>;

@@ -1,4 +1,6 @@
+import { Keyv } from 'keyv';
 import { MemoryTierStore } from '../cache/memory-tier-store';
+import type { ToolsEntry } from '../connections/tools-cache';
 import { KeyBuilder, type TierName } from '../keys/key-builder';
 import { MemoryChangeBus } from '../sync/change-bus';
 import { MemoryLease } from '../lock/lease';
@@ -26,6 +28,7 @@ export function createMemoryBackend(options: { keyPrefix?: string; clock?: Clock
     redis: undefined,
     tierStore: (tier) => stores[tier],
     appLease: new MemoryLease(() => (options.clock ?? systemClock).now()),
+    toolsKeyv: new Keyv<ToolsEntry>({ namespace: `${keys.prefix}:tools` }),
     privateStore: new MemoryPrivateStore(keys, bus, options.clock ?? systemClock),
     nextVersion: () => Promise.resolve((sequence += 1)),
     close: () => bus.close(),

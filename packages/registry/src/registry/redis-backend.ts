@@ -12,6 +12,7 @@ import { RedisLease } from '../lock/lease';
 import { closeClient } from '../redis/close-client';
 import { RedisPrivateStore } from '../private/redis-private-store';
 import type { UserEntry } from '../private/private-store';
+import type { ToolsEntry } from '../connections/tools-cache';
 import type { RegistryBackend } from './backend';
 
 /** Where Redis is: a standalone URL or cluster seed nodes. */
@@ -132,6 +133,15 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     timeoutMs,
   });
 
+  const toolsNamespace = keys.toolsNamespace();
+  const toolsKeyv = new Keyv<ToolsEntry>({
+    store: new KeyvRedis<ToolsEntry>(nodeRedis, { namespace: toolsNamespace, throwOnErrors: true }),
+    namespace: toolsNamespace,
+    useKeyPrefix: false,
+    throwOnErrors: true,
+  });
+  toolsKeyv.on('error', (error: unknown) => logger.warn('keyv error', { cache: 'tools', ...describeError(error) }));
+
   return {
     kind: 'redis',
     keys,
@@ -141,6 +151,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     tierStore: (tier) => stores[tier],
     appLease: new RedisLease(redis, keys.appLeaderKey(), timeoutMs),
     privateStore,
+    toolsKeyv,
     nextVersion: () => withRedisDeadline('next version', timeoutMs, () => redis.incr(keys.versionSequenceKey())),
     async close() {
       await bus.close();

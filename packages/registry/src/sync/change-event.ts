@@ -36,6 +36,13 @@ export const changeEventSchema = z.discriminatedUnion('type', [
   }),
   /** A load failed in the loader; waiters wake and get the error, the next call retries. */
   z.object({ type: z.literal('user.load-failed'), userId: z.string(), reason: z.string(), origin: z.string() }),
+  /** A server's tool list changed (list_changed or reconnect): instances drop their cached copy. */
+  z.object({
+    type: z.literal('tools.changed'),
+    name: z.string(),
+    version: z.number().int().nonnegative(),
+    origin: z.string(),
+  }),
   /** A user's access changed: every instance drops its copy of the user's servers. */
   z.object({
     type: z.literal('user.invalidated'),

@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import type { StoredServer } from '../cache/stored-server';
+import { checkIntegerRanges } from '../errors/check-ranges';
+import { StrataError, ValidationError } from '../errors/strata-error';
+import { assertServerName, assertUserId } from '../keys/names';
+import { describeError, silentLogger, type Logger } from '../logging/logger';
+import type { ChangeEvent } from '../sync/change-event';
+import { systemClock, type Clock } from '../sync/clock';
+import {
+  connectionKey,
+  DEFAULT_CONNECTION_OPTIONS,
+  type ConnectionManagerOptions,
+  type ConnectionScope,
+  type ReconnectOptions,
+} from './connection-options';
+import { McpConnection, type ConnectionState } from './mcp-connection';
+import { createTransport, type TransportFactory } from './transport-factory';
+
+interface Slot {
+  readonly key: string;
+  readonly scope: ConnectionScope;
+  readonly name: string;
+  connection: McpConnection | undefined;
+  pending: Promise<McpConnection> | undefined;
+  state: ConnectionState;
+  lastUsed: number;
+  reconnectTimer: NodeJS.Timeout | undefined;
+}
+
+export interface ConnectionStatus {
+  readonly scope: ConnectionScope;
+  readonly name: string;
+  readonly version: number | undefined;
+  readonly status: ConnectionState;
+}
+
+/**
+ * Live MCP connections for app, user and chat-session scopes: single-flight connect, renewal when
+ * the registry holds a newer config version (lazily on `get`, eagerly on bus events), closed when
+ * the server is removed or the user loses it, idle timeout, caps, reconnect with backoff and jitter.
+ */
+export class ConnectionManager {
+  readonly instanceId = randomBytes(6).toString('hex');
+  private readonly slots = new Map<string, Slot>();
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly env: Record<string, string | undefined>;
+  private readonly transportFactory: TransportFactory;
+  private readonly connectTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly maxConnections: number;
+  private readonly maxPerUser: number;
+  private readonly reconnect: ReconnectOptions;
+  private readonly unsubscribe: () => void;
+  private readonly idleTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly options: ConnectionManagerOptions) {
+    checkIntegerRanges(options, [
+      ['connectTimeoutMs', 10, 600_000],
+      ['idleTimeoutMs', 10, 86_400_000],
+      ['maxConnections', 1, 100_000],
+      ['maxPerUser', 1, 10_000],
+    ]);
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+    this.env = options.env ?? process.env;
+    this.transportFactory = options.transportFactory ?? createTransport;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECTION_OPTIONS.connectTimeoutMs;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_CONNECTION_OPTIONS.idleTimeoutMs;
+    this.maxConnections = options.maxConnections ?? DEFAULT_CONNECTION_OPTIONS.maxConnections;
+    this.maxPerUser = options.maxPerUser ?? DEFAULT_CONNECTION_OPTIONS.maxPerUser;
+    this.reconnect = { ...DEFAULT_CONNECTION_OPTIONS.reconnect, ...options.reconnect };
+    this.unsubscribe = options.bus.subscribe((event) => this.onEvent(event));
+    this.idleTimer = setInterval(() => void this.closeIdle(), Math.max(10, Math.min(this.idleTimeoutMs / 4, 30_000)));
+    this.idleTimer.unref();
+  }
+
+  /** The live connection for (scope, server), made or renewed as needed. */
+  async get(scope: ConnectionScope, name: string): Promise<McpConnection> {
+    if (this.closed) throw new StrataError('CLOSED', 'the connection manager is closed');
+    assertScope(scope);
+    assertServerName(name);
+    const server = await this.resolve(scope, name);
+    const key = connectionKey(scope, name);
+    let slot = this.slots.get(key);
+    if (slot?.connection && slot.connection.version >= server.version && slot.state.state === 'connected') {
+      slot.lastUsed = this.clock.now();
+      return slot.connection;
+    }
+    if (slot?.pending) return slot.pending;
+    if (!slot) {
+      this.checkCapacity(scope);
+      slot = {
+        key,
+        scope,
+        name,
+        connection: undefined,
+        pending: undefined,
+        state: { state: 'connecting' },
+        lastUsed: this.clock.now(),
+        reconnectTimer: undefined,
+      };
+      this.slots.set(key, slot);
+    }
+    return this.connect(slot, server);
+  }
+
+  /** Status of every connection (for an API). */
+  status(): ConnectionStatus[] {
+    return [...this.slots.values()].map((slot) => ({
+      scope: slot.scope,
+      name: slot.name,
+      version: slot.connection?.version,
+      status: slot.state,
+    }));
+  }
+
+  /** Ends a chat session: its per-session connections close (stdio children end). */
+  async endSession(userId: string, sessionId: string): Promise<void> {
+    const closing = [...this.slots.values()].filter(
+      (slot) => slot.scope.kind === 'session' && slot.scope.userId === userId && slot.scope.sessionId === sessionId,
+    );
+    await Promise.all(closing.map((slot) => this.dispose(slot)));
+  }
+
+  /** Closes everything: no child process, socket, timer or listener survives. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe();
+    clearInterval(this.idleTimer);
+    await Promise.all([...this.slots.values()].map((slot) => this.dispose(slot)));
+  }
+
+  private async resolve(scope: ConnectionScope, name: string): Promise<StoredServer> {
+    const userId = scope.kind === 'app' ? undefined : scope.userId;
+    const server = await this.options.registry.getServer(name, userId === undefined ? {} : { userId });
+    if (!server)
+      throw new StrataError('NOT_FOUND', `no server "${name}" for this ${scope.kind === 'app' ? 'app' : 'user'}`);
+    const { config } = server;
+    if (scope.kind === 'app' && (config.requiresOAuth || config.startup === false || config.perSession)) {
+      throw new StrataError(
+        'SCOPE_REFUSED',
+        `"${name}" needs a user or session scope (requiresOAuth, startup: false or perSession)`,
+      );
+    }
+    if (scope.kind !== 'session' && config.perSession) {
+      throw new StrataError('SCOPE_REFUSED', `"${name}" is perSession: get it with a session scope`);
+    }
+    return server;
+  }
+
+  private checkCapacity(scope: ConnectionScope): void {
+    if (this.slots.size >= this.maxConnections) {
+      throw new StrataError('CAPACITY', `connection limit reached (${this.maxConnections})`);
+    }
+    if (scope.kind !== 'app') {
+      const mine = [...this.slots.values()].filter(
+        (slot) => slot.scope.kind !== 'app' && slot.scope.userId === scope.userId,
+      );
+      if (mine.length >= this.maxPerUser)
+        throw new StrataError('CAPACITY', `per-user connection limit reached (${this.maxPerUser})`);
+    }
+  }
+
+  private connect(slot: Slot, server: StoredServer): Promise<McpConnection> {
+    const previous = slot.connection;
+    slot.connection = undefined;
+    slot.state = { state: 'connecting' };
+    const pending = (async () => {
+      if (previous) await previous.close(); // stale: the old session ends before the new one starts
+      const connection = await McpConnection.open(
+        server,
+        this.transportFactory(server.config, this.env),
+        {
+          onUnexpectedClose: (closed) => this.onUnexpectedClose(slot, closed),
+          onToolsChanged: (changed) => void this.refreshTools(changed),
+        },
+        this.connectTimeoutMs,
+      );
+      if (this.slots.get(slot.key) !== slot || this.closed) {
+        await connection.close(); // disposed while connecting
+        throw new StrataError('CLOSED', `connection to "${server.name}" was closed while connecting`);
+      }
+      slot.connection = connection;
+      slot.state = { state: 'connected' };
+      slot.lastUsed = this.clock.now();
+      await this.refreshTools(connection);
+      return connection;
+    })();
+    slot.pending = pending;
+    pending.then(
+      () => {
+        if (slot.pending === pending) slot.pending = undefined;
+      },
+      (error: unknown) => {
+        if (slot.pending === pending) slot.pending = undefined;
+        if (this.slots.get(slot.key) === slot) slot.state = { state: 'error', reason: reasonOf(error) };
+        void this.options.toolsCache.setError(server.name, server.version, reasonOf(error)).catch(() => undefined);
+      },
+    );
+    return pending;
+  }
+
+  private async refreshTools(connection: McpConnection): Promise<void> {
+    try {
+      const tools = await connection.listTools(this.connectTimeoutMs);
+      await this.options.toolsCache.set(connection.name, connection.version, tools);
+    } catch (error) {
+      this.logger.warn('connections: tools/list failed', { server: connection.name, ...describeError(error) });
+    }
+  }
+
+  private onUnexpectedClose(slot: Slot, closed: McpConnection): void {
+    if (slot.connection !== closed || this.closed) return;
+    slot.connection = undefined;
+    this.scheduleReconnect(slot, 1);
+  }
+
+  private scheduleReconnect(slot: Slot, attempt: number): void {
+    if (this.slots.get(slot.key) !== slot || this.closed) return;
+    if (attempt > this.reconnect.maxAttempts) {
+      slot.state = {
+        state: 'error',
+        reason: `server unreachable after ${this.reconnect.maxAttempts} reconnect attempts`,
+      };
+      return;
+    }
+    slot.state = { state: 'reconnecting', attempt };
+    const exponential = Math.min(this.reconnect.maxDelayMs, this.reconnect.baseDelayMs * 2 ** (attempt - 1));
+    const delay = Math.round(exponential / 2 + Math.random() * (exponential / 2)); // "equal jitter"
+    slot.reconnectTimer = setTimeout(() => {
+      slot.reconnectTimer = undefined;
+      void this.resolve(slot.scope, slot.name)
+        .then((server) => this.connect(slot, server))
+        .then(
+          () => undefined,
+          () => this.scheduleReconnect(slot, attempt + 1),
+        );
+    }, delay);
+    slot.reconnectTimer.unref();
+  }
+
+  /** Eager renewal: re-check the connections an event concerns. */
+  private onEvent(event: ChangeEvent): void {
+    if (this.closed) return;
+    const affected = [...this.slots.values()].filter((slot) => {
+      if (event.type === 'server.put' || event.type === 'server.removed') return slot.name === event.name;
+      if (event.type === 'tier.replaced') return true;
+      if (event.type === 'user.invalidated') return slot.scope.kind !== 'app' && slot.scope.userId === event.userId;
+      return false;
+    });
+    for (const slot of affected) void this.recheck(slot);
+  }
+
+  private async recheck(slot: Slot): Promise<void> {
+    try {
+      const server = await this.resolve(slot.scope, slot.name);
+      if (slot.connection && slot.connection.version < server.version && !slot.pending) {
+        await this.connect(slot, server);
+      }
+    } catch (error) {
+      if (error instanceof StrataError && (error.code === 'NOT_FOUND' || error.code === 'SCOPE_REFUSED')) {
+        await this.dispose(slot); // removed or revoked: close it
+        return;
+      }
+      this.logger.warn('connections: re-check failed', { server: slot.name, ...describeError(error) });
+    }
+  }
+
+  private async closeIdle(): Promise<void> {
+    const now = this.clock.now();
+    const idle = [...this.slots.values()].filter((slot) => !slot.pending && now - slot.lastUsed >= this.idleTimeoutMs);
+    await Promise.all(idle.map((slot) => this.dispose(slot)));
+  }
+
+  private async dispose(slot: Slot): Promise<void> {
+    if (this.slots.get(slot.key) === slot) this.slots.delete(slot.key);
+    clearTimeout(slot.reconnectTimer);
+    slot.state = { state: 'closed' };
+    const connection = slot.connection;
+    slot.connection = undefined;
+    await connection?.close();
+    await slot.pending?.then((late) => late.close()).catch(() => undefined);
+  }
+}
+
+function assertScope(scope: ConnectionScope): void {
+  if (scope.kind === 'app') return;
+  assertUserId(scope.userId, 'scope.userId');
+  if (scope.kind === 'session' && !/^[A-Za-z0-9_.:-]{1,128}$/.test(scope.sessionId)) {
+    throw new ValidationError('INVALID_OPTIONS', [
+      { path: 'scope.sessionId', message: 'must be 1-128 letters, digits, "_", ".", ":" or "-"' },
+    ]);
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

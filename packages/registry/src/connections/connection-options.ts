@@ -1,0 +1,61 @@
+import type { Logger } from '../logging/logger';
+import type { McpRegistry } from '../registry/registry';
+import type { ChangeBus } from '../sync/change-bus';
+import type { Clock } from '../sync/clock';
+import type { ToolsCache } from './tools-cache';
+import type { TransportFactory } from './transport-factory';
+
+/** Where a connection lives: app-wide, one user's, or one chat session's. */
+export type ConnectionScope =
+  | { readonly kind: 'app' }
+  | { readonly kind: 'user'; readonly userId: string }
+  | { readonly kind: 'session'; readonly userId: string; readonly sessionId: string };
+
+export interface ReconnectOptions {
+  /** First delay. @defaultValue 200 */
+  readonly baseDelayMs: number;
+  /** Cap of the exponential delay. @defaultValue 5000 */
+  readonly maxDelayMs: number;
+  /** Attempts before the status turns to error. @defaultValue 5 */
+  readonly maxAttempts: number;
+}
+
+export interface ConnectionManagerOptions {
+  readonly registry: McpRegistry;
+  readonly bus: ChangeBus;
+  readonly toolsCache: ToolsCache;
+  /** Values for `${VAR}` placeholders, resolved only here. @defaultValue process.env */
+  readonly env?: Record<string, string | undefined>;
+  readonly transportFactory?: TransportFactory;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Deadline of connect + initialize and of tools/list. @defaultValue 10000 */
+  readonly connectTimeoutMs?: number;
+  /** A connection unused this long is closed. @defaultValue 300000 */
+  readonly idleTimeoutMs?: number;
+  /** Connections in all scopes. @defaultValue 200 */
+  readonly maxConnections?: number;
+  /** Connections of one user (user and session scopes). @defaultValue 20 */
+  readonly maxPerUser?: number;
+  readonly reconnect?: Partial<ReconnectOptions>;
+}
+
+export const DEFAULT_CONNECTION_OPTIONS = {
+  connectTimeoutMs: 10_000,
+  idleTimeoutMs: 300_000,
+  maxConnections: 200,
+  maxPerUser: 20,
+  reconnect: { baseDelayMs: 200, maxDelayMs: 5_000, maxAttempts: 5 },
+} as const;
+
+/** Stable map key of a (scope, server): NUL cannot occur in validated names or ids. */
+export function connectionKey(scope: ConnectionScope, name: string): string {
+  switch (scope.kind) {
+    case 'app':
+      return `app\0${name}`;
+    case 'user':
+      return `user\0${scope.userId}\0${name}`;
+    case 'session':
+      return `session\0${scope.userId}\0${scope.sessionId}\0${name}`;
+  }
+}

@@ -1,0 +1,96 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { StoredServer } from '../cache/stored-server';
+import { StrataError } from '../errors/strata-error';
+
+/** What a connection is doing, readable by an API. */
+export type ConnectionState =
+  | { readonly state: 'connecting' }
+  | { readonly state: 'connected' }
+  | { readonly state: 'reconnecting'; readonly attempt: number }
+  | { readonly state: 'error'; readonly reason: string }
+  | { readonly state: 'closed' };
+
+export interface McpConnectionHooks {
+  /** The transport closed without `close()` being called (server crash, network). */
+  onUnexpectedClose(connection: McpConnection): void;
+  /** The server announced `notifications/tools/list_changed`. */
+  onToolsChanged(connection: McpConnection): void;
+}
+
+/**
+ * One live MCP client session, remembering the config version it was made with: it is stale as
+ * soon as the registry holds a newer version (versions, never clocks).
+ */
+export class McpConnection {
+  readonly client: Client;
+  private closing = false;
+
+  private constructor(
+    readonly server: StoredServer,
+    private readonly transport: Transport,
+    private readonly hooks: McpConnectionHooks,
+  ) {
+    this.client = new Client({ name: 'strata', version: '0.1.0' }, { capabilities: {} });
+  }
+
+  get name(): string {
+    return this.server.name;
+  }
+
+  /** The config version this connection was made with. */
+  get version(): number {
+    return this.server.version;
+  }
+
+  /** The stdio child's PID, when there is one. */
+  get pid(): number | undefined {
+    return (this.transport as Partial<StdioClientTransport>).pid ?? undefined;
+  }
+
+  /** Connects (initialize handshake) within `timeoutMs`; on failure nothing stays open. */
+  static async open(
+    server: StoredServer,
+    transport: Transport,
+    hooks: McpConnectionHooks,
+    timeoutMs: number,
+  ): Promise<McpConnection> {
+    const connection = new McpConnection(server, transport, hooks);
+    try {
+      await connection.client.connect(transport, { timeout: timeoutMs });
+    } catch (error) {
+      await connection.close();
+      throw new StrataError('CONNECT_FAILED', `could not connect to "${server.name}": ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+    connection.client.setNotificationHandler(ToolListChangedNotificationSchema, () => hooks.onToolsChanged(connection));
+    connection.client.onclose = () => {
+      if (!connection.closing) hooks.onUnexpectedClose(connection);
+    };
+    return connection;
+  }
+
+  async listTools(timeoutMs: number): Promise<Tool[]> {
+    const result = await this.client.listTools(undefined, { timeout: timeoutMs });
+    return result.tools;
+  }
+
+  /** Ends the session: HTTP sessions are terminated on the server, stdio children are ended. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const http = this.transport as Partial<StreamableHTTPClientTransport>;
+    if (typeof http.terminateSession === 'function' && http.sessionId) {
+      await http.terminateSession().catch(() => undefined);
+    }
+    await this.client.close().catch(() => undefined);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
