@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { run as privateTier } from './private.bench';
 import { run as registryRead } from './registry-read.bench';
 
 /** One benchmark: `bench/<name>.bench.ts` exporting `run()`. */
@@ -9,6 +10,10 @@ interface Bench {
 
 /** Every bench, by the name `npm run bench -- <name>` takes. Add a line here for a new `*.bench.ts`. */
 const BENCHES: Readonly<Record<string, Bench>> = {
+  private: {
+    description: 'login storm from 4 processes (loader calls, wake p99), warm round trips, revoke fan-out vs SCAN',
+    run: privateTier,
+  },
   'registry-read': {
     description: 'near-cache getServer/getServers vs raw Redis GET; cold getServers() round trips',
     run: registryRead,

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
-  GO_LINE,
+  epochMs,
+  goLine,
   parseStormChildResult,
   READY_LINE,
   RESULT_PREFIX,
@@ -15,40 +16,57 @@ const REPO_ROOT = join(__dirname, '..', '..');
 const CHILD_SCRIPT = join(REPO_ROOT, 'bench', 'fixtures', 'login-storm-child.ts');
 /** Start-up of a child: node + tsx compiling the registry, connect, warm-up. */
 const READY_TIMEOUT_MS = 60_000;
-/** From "go" to the child's result. */
+/** From "go" to a child's result. */
 const RESULT_TIMEOUT_MS = 60_000;
 const EXIT_TIMEOUT_MS = 10_000;
 /** Kept of a child's stderr for the error message. */
 const STDERR_LIMIT = 8_000;
+/** "go" names a start this far ahead: every child has read it and armed its timer by then. */
+const START_DELAY_MS = 100;
 
 export interface LoginStormOptions {
   readonly url: string;
   readonly keyPrefix: string;
+  /** Users of one round (each round loads its own, fresh ones). */
   readonly users: readonly string[];
   readonly loginsPerUser: number;
   readonly processes: number;
+  readonly rounds: number;
   readonly loaderDelayMs: number;
   readonly timeoutMs: number;
 }
 
-export interface LoginStormOutcome {
-  readonly results: readonly StormChildResult[];
+/** One round: every process starts its logins at the same moment. */
+export interface LoginStormRound {
+  readonly round: number;
   readonly logins: number;
-  /** Summed over the children: the correctness figure (one per user). */
+  /** Summed over the processes: the correctness figure (one per user). */
   readonly loaderCalls: number;
-  /** Commits summed over the children. */
+  /** Commits summed over the processes. */
   readonly commits: number;
   readonly failures: readonly string[];
   /** Every login's `ensureLoaded` latency (ms). */
   readonly latency: Percentiles;
-  /** Per waiting (process, user): its resolution minus the holder's commit, across processes (ms). */
+  /**
+   * Per waiting (process, user): its resolution minus the commit, across processes (ms). The commit
+   * moment is its earliest evidence: the holder's `commit` resolving, or the first receipt of the
+   * user's `user.loaded` in any process (both come after the commit on Redis, never before).
+   */
   readonly wake: Percentiles;
-  /** Resolution minus commit for every non-holder (process, user), waiters or not (ms). */
-  readonly followers: Percentiles;
+  /** Of the wake delay: the commit until the waiter's process received `user.loaded` (ms). */
+  readonly delivery: Percentiles;
+  /** Of the wake delay: that receipt until the waiter's login resolved (the re-read included, ms). */
+  readonly afterEvent: Percentiles;
+  /** Latest minus earliest start of the processes (ms). */
+  readonly startSkewMs: number;
+  /** Earliest start to the last login settled (ms). */
+  readonly wallMs: number;
+  /** CPU time of the processes during the round, summed (ms). */
+  readonly cpuMs: number;
 }
 
 /**
- * Login `i` of user `u` goes to process `i % processes`: every process sees every user, so all but
+ * Login `i` of a user goes to process `i % processes`: every process sees every user, so all but
  * one of them wait for another process's load of it.
  */
 export function planLogins(users: readonly string[], loginsPerUser: number, processes: number): string[][] {
@@ -59,8 +77,11 @@ export function planLogins(users: readonly string[], loginsPerUser: number, proc
   return plans;
 }
 
-/** Spawns the children, starts them at once, collects and joins their measurements. */
-export async function runLoginStorm(options: LoginStormOptions): Promise<LoginStormOutcome> {
+/** Spawns the processes, then runs the rounds: start all at once, collect and join their measurements. */
+export async function runLoginStorm(
+  options: LoginStormOptions,
+  onRound: (round: LoginStormRound) => void = () => undefined,
+): Promise<LoginStormRound[]> {
   const plans = planLogins(options.users, options.loginsPerUser, options.processes);
   const children = plans.map((logins, index) =>
     launch({
@@ -73,62 +94,86 @@ export async function runLoginStorm(options: LoginStormOptions): Promise<LoginSt
     }),
   );
   try {
-    await withTimeout(Promise.all(children.map((child) => child.ready)), READY_TIMEOUT_MS, 'storm children ready');
-    children.forEach((child) => child.go());
-    const results = await withTimeout(
-      Promise.all(children.map((child) => child.result)),
-      RESULT_TIMEOUT_MS,
-      'storm results',
-    );
+    await withTimeout(Promise.all(children.map((child) => child.ready)), READY_TIMEOUT_MS, 'storm processes ready');
+    const rounds: LoginStormRound[] = [];
+    for (let round = 1; round <= options.rounds; round += 1) {
+      const startAt = epochMs() + START_DELAY_MS;
+      children.forEach((child) => child.go(round, startAt));
+      const results = await withTimeout(
+        Promise.all(children.map((child) => child.nextResult())),
+        RESULT_TIMEOUT_MS,
+        `storm round ${round} results`,
+      );
+      const joined = joinResults(round, results);
+      onRound(joined);
+      rounds.push(joined);
+    }
+    children.forEach((child) => child.end());
     const codes = await withTimeout(
       Promise.all(children.map((child) => child.exited)),
       EXIT_TIMEOUT_MS,
-      'storm children exit',
+      'storm processes exit',
     );
-    if (codes.some((code) => code !== 0)) throw new Error(`storm children exited with ${codes.join(', ')}`);
-    return joinResults(results, plans);
+    if (codes.some((code) => code !== 0)) throw new Error(`storm processes exited with ${codes.join(', ')}`);
+    return rounds;
   } finally {
     children.forEach((child) => child.kill());
   }
 }
 
-function joinResults(results: readonly StormChildResult[], plans: readonly string[][]): LoginStormOutcome {
+function joinResults(round: number, results: readonly StormChildResult[]): LoginStormRound {
   const commitAt = new Map<string, number>();
+  const earliest = (userId: string, at: number) =>
+    commitAt.set(userId, Math.min(at, commitAt.get(userId) ?? Number.POSITIVE_INFINITY));
   let commits = 0;
   for (const result of results) {
     for (const [userId, at] of Object.entries(result.commitAt)) {
       commits += 1;
-      commitAt.set(userId, Math.min(at, commitAt.get(userId) ?? Number.POSITIVE_INFINITY));
+      earliest(userId, at);
     }
+    for (const [userId, at] of Object.entries(result.loadedEventAt)) earliest(userId, at);
   }
   const wake: number[] = [];
-  const followers: number[] = [];
+  const delivery: number[] = [];
+  const afterEvent: number[] = [];
   for (const result of results) {
-    const waited = new Set(result.waited);
-    for (const [userId, resolvedAt] of Object.entries(result.resolvedAt)) {
+    for (const userId of result.waited) {
       const committedAt = commitAt.get(userId);
-      if (committedAt === undefined || Object.hasOwn(result.commitAt, userId)) continue; // holder, or no commit seen
-      followers.push(resolvedAt - committedAt);
-      if (waited.has(userId)) wake.push(resolvedAt - committedAt);
+      const resolvedAt = result.resolvedAt[userId];
+      if (committedAt === undefined || resolvedAt === undefined) continue; // failed: counted in failures
+      wake.push(resolvedAt - committedAt);
+      const receivedAt = result.loadedEventAt[userId];
+      if (receivedAt === undefined) continue; // woken by its fallback timer
+      delivery.push(receivedAt - committedAt);
+      afterEvent.push(resolvedAt - receivedAt);
     }
   }
+  const starts = results.map((result) => result.goAt);
   return {
-    results,
-    logins: plans.reduce((sum, plan) => sum + plan.length, 0),
+    round,
+    logins: results.reduce((sum, result) => sum + result.latenciesMs.length + result.failures.length, 0),
     loaderCalls: results.reduce((sum, result) => sum + result.loaderCalls, 0),
     commits,
-    failures: results.flatMap((result) => result.failures.map((message) => `child ${result.index}: ${message}`)),
+    failures: results.flatMap((result) => result.failures.map((message) => `process ${result.index}: ${message}`)),
     latency: summarize(results.flatMap((result) => result.latenciesMs)),
     wake: summarize(wake),
-    followers: summarize(followers),
+    delivery: summarize(delivery),
+    afterEvent: summarize(afterEvent),
+    startSkewMs: Math.max(...starts) - Math.min(...starts),
+    wallMs: Math.max(...results.map((result) => result.doneAt)) - Math.min(...starts),
+    cpuMs: results.reduce((sum, result) => sum + result.cpuMs, 0),
   };
 }
 
 interface LaunchedChild {
   readonly ready: Promise<void>;
-  readonly result: Promise<StormChildResult>;
   readonly exited: Promise<number | null>;
-  go(): void;
+  /** Tells the child to start `round` at `startAt` ({@link epochMs}). */
+  go(round: number, startAt: number): void;
+  /** The child's next result line. */
+  nextResult(): Promise<StormChildResult>;
+  /** Ends its stdin: the child closes and exits. */
+  end(): void;
   /** SIGKILL if still running (this child only). */
   kill(): void;
 }
@@ -145,38 +190,38 @@ function launch(plan: StormChildPlan): LaunchedChild {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const died = (what: string) =>
     exited.then((code): never => {
-      throw new Error(`storm child ${plan.index} exited (${String(code)}) before ${what}:\n${stderr}`);
+      throw new Error(`storm process ${plan.index} exited (${String(code)}) before ${what}:\n${stderr}`);
     });
   let onReady: () => void = () => undefined;
-  let onResult: (result: StormChildResult) => void = () => undefined;
-  let onBadResult: (error: Error) => void = () => undefined;
   const ready = Promise.race([new Promise<void>((resolve) => (onReady = resolve)), died('"ready"')]);
-  const result = Promise.race([
-    new Promise<StormChildResult>((resolve, reject) => {
-      onResult = resolve;
-      onBadResult = reject;
-    }),
-    died('its result'),
-  ]);
-  // Awaited later; marked handled so an early death is reported where it is awaited, not as unhandled.
-  ready.catch(() => undefined);
-  result.catch(() => undefined);
+  ready.catch(() => undefined); // awaited later: an early death is reported there, not as unhandled
+  const results: Array<StormChildResult | Error> = [];
+  let onResult: (() => void) | undefined;
   createInterface({ input: child.stdout }).on('line', (line) => {
     if (line === READY_LINE) onReady();
     else if (line.startsWith(RESULT_PREFIX)) {
       try {
-        onResult(parseStormChildResult(line.slice(RESULT_PREFIX.length)));
+        results.push(parseStormChildResult(line.slice(RESULT_PREFIX.length)));
       } catch (error) {
-        onBadResult(error instanceof Error ? error : new Error(String(error)));
+        results.push(error instanceof Error ? error : new Error(String(error)));
       }
+      onResult?.();
     }
   });
   child.stdin.on('error', () => undefined); // a child that died: its exit is reported instead
   return {
     ready,
-    result,
     exited,
-    go: () => child.stdin.end(`${GO_LINE}\n`),
+    go: (round, startAt) => child.stdin.write(`${goLine(round, startAt)}\n`),
+    nextResult: async () => {
+      if (results.length === 0) {
+        await Promise.race([new Promise<void>((resolve) => (onResult = resolve)), died('its result')]);
+      }
+      const next = results.shift();
+      if (next === undefined || next instanceof Error) throw next ?? new Error('no result');
+      return next;
+    },
+    end: () => child.stdin.end(),
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },

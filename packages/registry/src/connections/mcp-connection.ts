@@ -28,6 +28,7 @@ export interface McpConnectionHooks {
 export class McpConnection {
   readonly client: Client;
   private closing = false;
+  private childPid: number | undefined;
 
   private constructor(
     readonly server: StoredServer,
@@ -46,9 +47,9 @@ export class McpConnection {
     return this.server.version;
   }
 
-  /** The stdio child's PID, when there is one. */
+  /** The stdio child's PID, when there is one (kept after close, so callers can check it exited). */
   get pid(): number | undefined {
-    return (this.transport as Partial<StdioClientTransport>).pid ?? undefined;
+    return this.childPid;
   }
 
   /** Connects (initialize handshake) within `timeoutMs`; on failure nothing stays open. */
@@ -59,6 +60,9 @@ export class McpConnection {
     timeoutMs: number,
   ): Promise<McpConnection> {
     const connection = new McpConnection(server, transport, hooks);
+    // A child's stderr must be drained, or its pipe never closes and the child is never reaped.
+    const stderr = (transport as Partial<StdioClientTransport>).stderr;
+    if (stderr && 'resume' in stderr) (stderr as unknown as NodeJS.ReadableStream).resume();
     try {
       await connection.client.connect(transport, { timeout: timeoutMs });
     } catch (error) {
@@ -67,6 +71,7 @@ export class McpConnection {
         cause: error,
       });
     }
+    connection.childPid = (transport as Partial<StdioClientTransport>).pid ?? undefined;
     connection.client.setNotificationHandler(ToolListChangedNotificationSchema, () => hooks.onToolsChanged(connection));
     connection.client.onclose = () => {
       if (!connection.closing) hooks.onUnexpectedClose(connection);
