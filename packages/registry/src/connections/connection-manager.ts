@@ -244,10 +244,11 @@ export class ConnectionManager {
   /** Eager renewal: re-check the connections an event concerns. */
   private onEvent(event: ChangeEvent): void {
     if (this.closed) return;
+    const users = event.type === 'users.invalidated' ? new Set(event.userIds) : undefined;
     const affected = [...this.slots.values()].filter((slot) => {
       if (event.type === 'server.put' || event.type === 'server.removed') return slot.name === event.name;
       if (event.type === 'tier.replaced') return true;
-      if (event.type === 'user.invalidated') return slot.scope.kind !== 'app' && slot.scope.userId === event.userId;
+      if (users) return slot.scope.kind !== 'app' && users.has(slot.scope.userId);
       return false;
     });
     for (const slot of affected) void this.recheck(slot);

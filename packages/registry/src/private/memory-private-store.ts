@@ -68,11 +68,10 @@ export class MemoryPrivateStore implements PrivateStore {
   invalidate(userIds: readonly string[], origin: string): Promise<void> {
     return this.exclusive(async () => {
       for (const userId of userIds) {
-        const generation = (this.generations.get(userId) ?? 0) + 1;
-        this.generations.set(userId, generation);
+        this.generations.set(userId, (this.generations.get(userId) ?? 0) + 1);
         await this.keyv.delete(this.keys.userKey(userId, 'servers'));
-        await this.bus.publish({ type: 'user.invalidated', userId, generation, origin });
       }
+      if (userIds.length > 0) await this.bus.publish({ type: 'users.invalidated', userIds: [...userIds], origin });
     });
   }
 

@@ -38,6 +38,6 @@ export interface PrivateStore {
    * `user.loaded` published, in one step.
    */
   commit(userId: string, token: string, entry: UserEntry, ttlMs: number, origin: string): Promise<CommitOutcome>;
-  /** Bumps each user's generation, drops their entries, publishes `user.invalidated`. */
+  /** Bumps each user's generation, drops their entries, publishes `users.invalidated`. */
   invalidate(userIds: readonly string[], origin: string): Promise<void>;
 }

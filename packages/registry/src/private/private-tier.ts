@@ -18,6 +18,7 @@ import {
 } from './private-tier-options';
 
 type UserEvent = Extract<ChangeEvent, { userId: string }>;
+type UsersEvent = Extract<ChangeEvent, { userIds: string[] }>;
 
 /** Counters for metrics and tests (counted, never guessed). */
 export interface PrivateTierStats {
@@ -74,6 +75,7 @@ export class PrivateTier implements PrivateTierSource {
   async start(): Promise<void> {
     this.unsubscribe ??= this.bus.subscribe((event) => {
       if ('userId' in event) this.onUserEvent(event);
+      else if (event.type === 'users.invalidated') this.onUsersInvalidated(event);
     });
     await this.bus.start();
   }
@@ -259,8 +261,11 @@ export class PrivateTier implements PrivateTierSource {
   }
 
   private onUserEvent(event: UserEvent): void {
-    if (event.type === 'user.invalidated') this.local.delete(event.userId);
     this.waiters.get(event.userId)?.forEach((wake) => wake(event));
+  }
+
+  private onUsersInvalidated(event: UsersEvent): void {
+    for (const userId of event.userIds) this.local.delete(userId);
   }
 
   /** Registers for the user's next event; `until(ms)` resolves with it, or undefined on timeout. */
@@ -268,7 +273,6 @@ export class PrivateTier implements PrivateTierSource {
     let received: UserEvent | undefined;
     let resolveWait: ((event: UserEvent | undefined) => void) | undefined;
     const wake = (event: UserEvent): void => {
-      if (event.type === 'user.invalidated') return; // not an end of the wait
       received ??= event;
       resolveWait?.(event);
     };

@@ -1,4 +1,5 @@
-import type { Cluster, Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, type Redis } from 'ioredis';
 import type { Keyv } from 'keyv';
 import { withRedisDeadline } from '../errors/redis-errors';
 import { StrataError } from '../errors/strata-error';
@@ -90,26 +91,42 @@ export class RedisPrivateStore implements PrivateStore {
   async invalidate(userIds: readonly string[], origin: string): Promise<void> {
     if (userIds.length === 0) return;
     const { keys, client, timeoutMs, channel } = this.deps;
-    // One pipeline of one-slot scripts: cost ∝ users affected; the cluster client splits it by slot.
-    await withRedisDeadline(
-      'invalidate users',
-      timeoutMs * Math.max(1, Math.ceil(userIds.length / 5_000)),
-      async () => {
-        const results = await Promise.all(
-          userIds.map((userId) =>
-            client.strataInvalidateUser(
-              keys.userKey(userId, 'gen'),
-              keys.userKey(userId, 'servers'),
-              channel,
-              JSON.stringify({ type: 'user.invalidated', userId, generation: 0, origin }).replace(
-                '"generation":0',
-                '"generation":__GEN__',
-              ),
-            ),
+    // Batches of users that share a slot (all of them on a standalone server): one script call and
+    // one bus message per batch. Cost ∝ users affected, never a scan.
+    const batches = groupBySlot(userIds, (userId) => keys.userTag(userId), client instanceof Cluster, 500);
+    await withRedisDeadline('invalidate users', timeoutMs * Math.max(1, Math.ceil(userIds.length / 10_000)), () =>
+      Promise.all(
+        batches.map((batch) =>
+          client.strataInvalidateUsers(
+            batch.length * 2,
+            ...batch.flatMap((userId) => [keys.userKey(userId, 'gen'), keys.userKey(userId, 'servers')]),
+            channel,
+            origin,
+            ...batch,
           ),
-        );
-        return results;
-      },
+        ),
+      ),
     );
   }
+}
+
+/** Splits ids into batches of at most `size` whose keys share one hash slot (one batch per slot on a cluster). */
+function groupBySlot(
+  ids: readonly string[],
+  tagOf: (id: string) => string,
+  cluster: boolean,
+  size: number,
+): string[][] {
+  const groups = new Map<number, string[]>();
+  for (const id of ids) {
+    const slot = cluster ? calculateSlot(tagOf(id)) : 0;
+    const group = groups.get(slot) ?? [];
+    group.push(id);
+    groups.set(slot, group);
+  }
+  const batches: string[][] = [];
+  for (const group of groups.values()) {
+    for (let start = 0; start < group.length; start += size) batches.push(group.slice(start, start + size));
+  }
+  return batches;
 }

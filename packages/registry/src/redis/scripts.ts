@@ -5,7 +5,7 @@ import type { Cluster, Redis, Result } from 'ioredis';
 /** Lua files live in `<package>/lua/`, two levels above this file in `src/` and in `dist/`. */
 const LUA_DIR = join(__dirname, '..', '..', 'lua');
 
-/** Every script: file name `verb-N.lua`, N = number of KEYS. */
+/** Every script: file name `verb-N.lua`, N = number of KEYS (`keys: undefined`: the caller passes the count). */
 export const SCRIPTS = {
   putServer: { file: 'put-server-2.lua', keys: 2 },
   removeServer: { file: 'remove-server-2.lua', keys: 2 },
@@ -16,7 +16,7 @@ export const SCRIPTS = {
   releaseLease: { file: 'release-lease-1.lua', keys: 1 },
   acquireLoad: { file: 'acquire-load-3.lua', keys: 3 },
   commitLoad: { file: 'commit-load-3.lua', keys: 3 },
-  invalidateUser: { file: 'invalidate-user-2.lua', keys: 2 },
+  invalidateUsers: { file: 'invalidate-users-2n.lua', keys: undefined },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -34,7 +34,7 @@ declare module 'ioredis' {
     strataReleaseLease(k1: string, ...args: string[]): Result<ScriptReply, Context>;
     strataAcquireLoad(k1: string, k2: string, k3: string, ...args: string[]): Result<ScriptReply, Context>;
     strataCommitLoad(k1: string, k2: string, k3: string, ...args: string[]): Result<ScriptReply, Context>;
-    strataInvalidateUser(k1: string, k2: string, ...args: string[]): Result<ScriptReply, Context>;
+    strataInvalidateUsers(numberOfKeys: number, ...keysThenArgs: string[]): Result<number, Context>;
   }
 }
 
@@ -44,6 +44,7 @@ export function registerScripts(client: Redis | Cluster): void {
   if (typeof (client as Partial<Pick<Redis, 'strataPutServer'>>).strataPutServer === 'function') return;
   for (const [name, script] of Object.entries(SCRIPTS)) {
     const command = `strata${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-    client.defineCommand(command, { numberOfKeys: script.keys, lua: readFileSync(join(LUA_DIR, script.file), 'utf8') });
+    const lua = readFileSync(join(LUA_DIR, script.file), 'utf8');
+    client.defineCommand(command, script.keys === undefined ? { lua } : { numberOfKeys: script.keys, lua });
   }
 }

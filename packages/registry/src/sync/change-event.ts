@@ -43,13 +43,8 @@ export const changeEventSchema = z.discriminatedUnion('type', [
     version: z.number().int().nonnegative(),
     origin: z.string(),
   }),
-  /** A user's access changed: every instance drops its copy of the user's servers. */
-  z.object({
-    type: z.literal('user.invalidated'),
-    userId: z.string(),
-    generation: z.number().int().nonnegative(),
-    origin: z.string(),
-  }),
+  /** Users' access changed: every instance drops its copies of their servers. */
+  z.object({ type: z.literal('users.invalidated'), userIds: z.array(z.string()), origin: z.string() }),
 ]);
 
 /** Events that concern a tier (app or shared). */
