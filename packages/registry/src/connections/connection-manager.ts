@@ -25,6 +25,8 @@ interface Slot {
   state: ConnectionState;
   lastUsed: number;
   reconnectTimer: NodeJS.Timeout | undefined;
+  /** The last connect failure, answered again without a new attempt until `negativeTtlMs` passes. */
+  failure: { readonly at: number; readonly version: number; readonly error: unknown } | undefined;
 }
 
 export interface ConnectionStatus {
@@ -51,6 +53,7 @@ export class ConnectionManager {
   private readonly maxConnections: number;
   private readonly maxPerUser: number;
   private readonly reconnect: ReconnectOptions;
+  private readonly negativeTtlMs: number;
   private readonly unsubscribe: () => void;
   private readonly idleTimer: NodeJS.Timeout;
   private closed = false;
@@ -61,6 +64,7 @@ export class ConnectionManager {
       ['idleTimeoutMs', 10, 86_400_000],
       ['maxConnections', 1, 100_000],
       ['maxPerUser', 1, 10_000],
+      ['negativeTtlMs', 0, 3_600_000],
     ]);
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
@@ -71,6 +75,7 @@ export class ConnectionManager {
     this.maxConnections = options.maxConnections ?? DEFAULT_CONNECTION_OPTIONS.maxConnections;
     this.maxPerUser = options.maxPerUser ?? DEFAULT_CONNECTION_OPTIONS.maxPerUser;
     this.reconnect = { ...DEFAULT_CONNECTION_OPTIONS.reconnect, ...options.reconnect };
+    this.negativeTtlMs = options.negativeTtlMs ?? DEFAULT_CONNECTION_OPTIONS.negativeTtlMs;
     this.unsubscribe = options.bus.subscribe((event) => this.onEvent(event));
     this.idleTimer = setInterval(() => void this.closeIdle(), Math.max(10, Math.min(this.idleTimeoutMs / 4, 30_000)));
     this.idleTimer.unref();
@@ -89,6 +94,10 @@ export class ConnectionManager {
       return slot.connection;
     }
     if (slot?.pending) return slot.pending;
+    const failure = slot?.failure;
+    if (failure && failure.version === server.version && this.clock.now() - failure.at < this.negativeTtlMs) {
+      throw failure.error; // a broken server answers at once instead of making every request wait
+    }
     if (!slot) {
       this.checkCapacity(scope);
       slot = {
@@ -100,6 +109,7 @@ export class ConnectionManager {
         state: { state: 'connecting' },
         lastUsed: this.clock.now(),
         reconnectTimer: undefined,
+        failure: undefined,
       };
       this.slots.set(key, slot);
     }
@@ -183,6 +193,7 @@ export class ConnectionManager {
         throw new StrataError('CLOSED', `connection to "${server.name}" was closed while connecting`);
       }
       slot.connection = connection;
+      slot.failure = undefined;
       slot.state = { state: 'connected' };
       slot.lastUsed = this.clock.now();
       await this.refreshTools(connection);
@@ -196,6 +207,7 @@ export class ConnectionManager {
       (error: unknown) => {
         if (slot.pending === pending) slot.pending = undefined;
         if (this.slots.get(slot.key) === slot) slot.state = { state: 'error', reason: reasonOf(error) };
+        slot.failure = { at: this.clock.now(), version: server.version, error };
         void this.options.toolsCache.setError(server.name, server.version, reasonOf(error)).catch(() => undefined);
       },
     );

@@ -38,6 +38,8 @@ export interface ConnectionManagerOptions {
   /** Connections of one user (user and session scopes). @defaultValue 20 */
   readonly maxPerUser?: number;
   readonly reconnect?: Partial<ReconnectOptions>;
+  /** After a failed connect, `get` answers with the same error this long without trying again. @defaultValue 5000 */
+  readonly negativeTtlMs?: number;
 }
 
 export const DEFAULT_CONNECTION_OPTIONS = {
@@ -46,6 +48,7 @@ export const DEFAULT_CONNECTION_OPTIONS = {
   maxConnections: 200,
   maxPerUser: 20,
   reconnect: { baseDelayMs: 200, maxDelayMs: 5_000, maxAttempts: 5 },
+  negativeTtlMs: 5_000,
 } as const;
 
 /** Stable map key of a (scope, server): NUL cannot occur in validated names or ids. */

@@ -12,6 +12,7 @@ import {
   type ServerConfig,
   type TransportFactory,
 } from '@strata/registry';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { startHttpFixture, type HttpFixture } from '../fixtures/mcp/http-server';
 import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';
 
@@ -164,9 +165,12 @@ describe('connection manager (memory backend, real MCP servers)', () => {
     let down = false;
     const factory: TransportFactory = (config, env) =>
       createTransport(down ? ({ ...config, command: '/nonexistent/strata-fixture' } as ServerConfig) : config, env);
+    let skew = 0; // lets the test move past the negative-cache TTL without waiting for it
     const connections = start({
       transportFactory: factory,
       reconnect: { baseDelayMs: 10, maxDelayMs: 40, maxAttempts: 3 },
+      negativeTtlMs: 5_000,
+      clock: { now: () => Date.now() + skew },
     });
     const connection = await connections.get({ kind: 'app' }, 'local');
     const pid = connection.pid;
@@ -185,6 +189,8 @@ describe('connection manager (memory backend, real MCP servers)', () => {
     expect(failed?.state).toBe('error');
     expect(failed?.state === 'error' ? failed.reason : '').toContain('3 reconnect attempts');
     down = false;
+    await expect(connections.get({ kind: 'app' }, 'local')).rejects.toMatchObject({ code: 'CONNECT_FAILED' }); // cached
+    skew += 5_001;
     const back = await connections.get({ kind: 'app' }, 'local');
     await expect(back.client.callTool({ name: 'echo', arguments: { text: 'back' } })).resolves.toMatchObject({
       content: [{ type: 'text', text: 'back' }],
@@ -205,6 +211,48 @@ describe('connection manager (memory backend, real MCP servers)', () => {
     const local = await connections.get({ kind: 'app' }, 'local');
     await connections.get({ kind: 'app' }, 'web');
     await eventually(() => connections.status().length === 0 && gone(local.pid) && fixture.sessions.closed === 1);
+  });
+
+  it('a broken server answers with its cached error at once and hides no other server', async () => {
+    // A TCP listener that accepts and never answers: a connect can only end by its deadline.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      await registry.close();
+      registry = new McpRegistry({
+        backend,
+        privateTier,
+        appServers: [
+          { name: 'web', config: http(fixture.url) },
+          { name: 'silent', config: http(`http://127.0.0.1:${port}/mcp`) },
+        ],
+      });
+      await registry.start();
+      const connections = start({ connectTimeoutMs: 300, negativeTtlMs: 60_000 });
+      await expect(connections.get({ kind: 'app' }, 'silent')).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
+      const attempts = sockets.length;
+      expect(attempts).toBeGreaterThan(0);
+      // Within the negative TTL: the same error, no new attempt on the wire.
+      await expect(connections.get({ kind: 'app' }, 'silent')).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
+      expect(sockets.length).toBe(attempts);
+      await expect(tools.get('silent')).resolves.toMatchObject({ error: expect.any(String) as unknown });
+      // The healthy server is unaffected.
+      const web = await connections.get({ kind: 'app' }, 'web');
+      await expect(web.client.callTool({ name: 'echo', arguments: { text: 'ok' } })).resolves.toBeDefined();
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('a removed shared server’s connection is closed', async () => {
+    const connections = start();
+    await registry.addSharedServer('wiki', http(fixture.url));
+    await connections.get({ kind: 'user', userId: 'u1' }, 'wiki');
+    await registry.removeSharedServer('wiki');
+    await eventually(() => connections.status().length === 0 && fixture.sessions.terminated === 1);
   });
 
   it('close() leaves no child process behind', async () => {
