@@ -220,7 +220,7 @@ describe('connection manager (memory backend, real MCP servers)', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as AddressInfo).port;
     try {
-      await registry.close();
+      registry.close();
       registry = new McpRegistry({
         backend,
         privateTier,
