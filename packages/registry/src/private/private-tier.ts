@@ -106,7 +106,7 @@ export class PrivateTier implements PrivateTierSource {
     this.closed = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    this.timers.forEach((timer) => clearTimeout(timer));
+    this.timers.forEach((timer) => clearTimeout(timer)); // clears intervals too
     this.timers.clear();
     this.local.clear();
     for (const [userId, wakes] of this.waiters) {
@@ -174,7 +174,7 @@ export class PrivateTier implements PrivateTierSource {
   /** Runs the loader under the lock; undefined when the commit was refused as stale. */
   private async loadAsHolder(userId: string, token: string, generation: number): Promise<UserEntry | undefined> {
     let lost = false;
-    const watchdog = setInterval(
+    const watchdog: NodeJS.Timeout = setInterval(
       () => {
         this.store.renew(userId, token, this.lockTtlMs).then(
           (renewed) => {
@@ -187,6 +187,7 @@ export class PrivateTier implements PrivateTierSource {
       },
       Math.max(1, Math.floor(this.lockTtlMs / 3)),
     );
+    this.timers.add(watchdog); // close() stops it even if the loader never returns
     try {
       let servers: StoredServer[];
       try {
@@ -223,6 +224,7 @@ export class PrivateTier implements PrivateTierSource {
       return undefined;
     } finally {
       clearInterval(watchdog);
+      this.timers.delete(watchdog);
     }
   }
 
