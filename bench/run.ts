@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { run as connections } from './connections.bench';
 import { run as privateTier } from './private.bench';
 import { run as registryRead } from './registry-read.bench';
 
@@ -10,6 +11,10 @@ interface Bench {
 
 /** Every bench, by the name `npm run bench -- <name>` takes. Add a line here for a new `*.bench.ts`. */
 const BENCHES: Readonly<Record<string, Bench>> = {
+  connections: {
+    description: 'connect storm (500 gets over 50 HTTP servers, single-flight); warm get() vs an MCP echo round trip',
+    run: connections,
+  },
   private: {
     description: 'login storm from 4 processes (loader calls, wake p99), warm round trips, revoke fan-out vs SCAN',
     run: privateTier,

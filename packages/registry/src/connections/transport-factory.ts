@@ -5,6 +5,7 @@ import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/webso
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerConfig } from '../config/server-config';
 import { resolvePlaceholders } from '../config/placeholders';
+import { perRequestFetch } from './per-request-fetch';
 
 /** Makes the SDK transport for a config, resolving `${VAR}` placeholders here and nowhere earlier. */
 export type TransportFactory = (config: ServerConfig, env: Record<string, string | undefined>) => Transport;
@@ -23,9 +24,13 @@ export const createTransport: TransportFactory = (config, env) => {
     case 'streamable-http':
       return new StreamableHTTPClientTransport(new URL(resolved.url), {
         requestInit: { headers: resolved.headers ?? {} },
+        fetch: perRequestFetch(),
       });
     case 'sse':
-      return new SSEClientTransport(new URL(resolved.url), { requestInit: { headers: resolved.headers ?? {} } });
+      return new SSEClientTransport(new URL(resolved.url), {
+        requestInit: { headers: resolved.headers ?? {} },
+        fetch: perRequestFetch(),
+      });
     case 'websocket':
       return new WebSocketClientTransport(new URL(resolved.url));
   }
