@@ -65,6 +65,11 @@ export class MemoryPrivateStore implements PrivateStore {
     });
   }
 
+  /** Memory-mode events carry no entry: waiters read the store, which costs nothing here. */
+  decode(): Promise<UserEntry | undefined> {
+    return Promise.resolve(undefined);
+  }
+
   invalidate(userIds: readonly string[], origin: string): Promise<void> {
     return this.exclusive(async () => {
       for (const userId of userIds) {

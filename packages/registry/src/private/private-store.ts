@@ -38,6 +38,8 @@ export interface PrivateStore {
    * `user.loaded` published, in one step.
    */
   commit(userId: string, token: string, entry: UserEntry, ttlMs: number, origin: string): Promise<CommitOutcome>;
+  /** Decodes the entry a `user.loaded` event carries; undefined when it is absent or malformed. */
+  decode(raw: string): Promise<UserEntry | undefined>;
   /** Bumps each user's generation, drops their entries, publishes `users.invalidated`. */
   invalidate(userIds: readonly string[], origin: string): Promise<void>;
 }

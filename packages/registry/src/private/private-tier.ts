@@ -49,6 +49,11 @@ export class PrivateTier implements PrivateTierSource {
   private readonly nearCacheTtlMs: number;
   private readonly maxCommitAttempts: number;
   private readonly local = new Map<string, { entry: UserEntry; expiresAt: number }>();
+  /**
+   * Bumped by every invalidation this process sees. One counter, not one per user: it stays
+   * bounded, and an unrelated invalidation only costs an uncached load its local copy.
+   */
+  private invalidations = 0;
   private readonly inflight = new Map<string, Promise<UserEntry>>();
   private readonly waiters = new Map<string, Set<(event: UserEvent) => void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -97,9 +102,9 @@ export class PrivateTier implements PrivateTierSource {
   async invalidateUsers(userIds: readonly string[]): Promise<void> {
     userIds.forEach((userId) => assertUserId(userId));
     const unique = [...new Set(userIds)];
-    unique.forEach((userId) => this.local.delete(userId));
+    this.forget(unique);
     await this.store.invalidate(unique, this.instanceId);
-    unique.forEach((userId) => this.local.delete(userId));
+    this.forget(unique);
   }
 
   close(): void {
@@ -129,8 +134,10 @@ export class PrivateTier implements PrivateTierSource {
   }
 
   private async load(userId: string): Promise<UserEntry> {
+    const epoch = this.invalidations;
+    const remember = (entry: UserEntry): UserEntry => this.remember(userId, entry, epoch);
     const warm = await this.store.read(userId);
-    if (warm) return this.remember(userId, warm);
+    if (warm) return remember(warm);
     const deadline = this.clock.now() + this.loadTimeoutMs;
     let staleCommits = 0;
     for (;;) {
@@ -144,7 +151,7 @@ export class PrivateTier implements PrivateTierSource {
         if (attempt.acquired) {
           wait.cancel();
           const entry = await this.loadAsHolder(userId, attempt.token, attempt.generation);
-          if (entry) return this.remember(userId, entry);
+          if (entry) return remember(entry);
           staleCommits += 1;
           if (staleCommits >= this.maxCommitAttempts) {
             throw new StrataError('STALE_GENERATION', `access kept changing during ${staleCommits} loads; try again`);
@@ -154,7 +161,7 @@ export class PrivateTier implements PrivateTierSource {
         if ('loaded' in attempt) {
           wait.cancel();
           const entry = await this.store.read(userId);
-          if (entry) return this.remember(userId, entry);
+          if (entry) return remember(entry);
           continue; // expired or invalidated in between: try again
         }
         this.stats.waits += 1;
@@ -163,11 +170,16 @@ export class PrivateTier implements PrivateTierSource {
         if (event?.type === 'user.load-failed') {
           throw new StrataError('LOAD_FAILED', `loading private servers failed on another instance: ${event.reason}`);
         }
+        // The commit's announcement carries the entry: no follow-up read on the wake path.
+        const carried = event?.type === 'user.loaded' && event.entry ? await this.store.decode(event.entry) : undefined;
+        if (carried && event?.type === 'user.loaded' && carried.generation === event.generation) {
+          return remember(carried);
+        }
       } finally {
         wait.cancel();
       }
       const loaded = await this.store.read(userId);
-      if (loaded) return this.remember(userId, loaded);
+      if (loaded) return remember(loaded);
     }
   }
 
@@ -257,9 +269,22 @@ export class PrivateTier implements PrivateTierSource {
     return servers;
   }
 
-  private remember(userId: string, entry: UserEntry): UserEntry {
-    this.local.set(userId, { entry, expiresAt: this.clock.now() + this.nearCacheTtlMs });
+  /**
+   * Keeps this process's copy, unless the user was invalidated since the load began: the entry is
+   * still the right answer for the caller whose call overlapped the change, but caching it could
+   * serve pre-change access after the change returned.
+   */
+  private remember(userId: string, entry: UserEntry, epoch: number): UserEntry {
+    if (this.invalidations === epoch) {
+      this.local.set(userId, { entry, expiresAt: this.clock.now() + this.nearCacheTtlMs });
+    }
     return entry;
+  }
+
+  /** Marks users invalidated in this process: copies dropped, loads in flight not cached. */
+  private forget(userIds: Iterable<string>): void {
+    for (const userId of userIds) this.local.delete(userId);
+    this.invalidations += 1;
   }
 
   private onUserEvent(event: UserEvent): void {
@@ -267,7 +292,7 @@ export class PrivateTier implements PrivateTierSource {
   }
 
   private onUsersInvalidated(event: UsersEvent): void {
-    for (const userId of event.userIds) this.local.delete(userId);
+    this.forget(event.userIds);
   }
 
   /** Registers for the user's next event; `until(ms)` resolves with it, or undefined on timeout. */

@@ -68,7 +68,7 @@ export class RedisPrivateStore implements PrivateStore {
     const { keys, client, timeoutMs, channel, keyv } = this.deps;
     if (!keyv.serialize) throw new StrataError('INVALID_OPTIONS', 'the private-tier Keyv must have a serializer');
     const value = await keyv.serialize({ value: entry, expires: undefined });
-    const event: ChangeEvent = { type: 'user.loaded', userId, generation: entry.generation, origin };
+    const event: ChangeEvent = { type: 'user.loaded', userId, generation: entry.generation, origin, entry: value };
     const reply = await withRedisDeadline('commit private servers', timeoutMs, () =>
       client.strataCommitLoad(
         keys.userKey(userId, 'lock'),
@@ -86,6 +86,16 @@ export class RedisPrivateStore implements PrivateStore {
     if (code === 1) return { status: 'committed' };
     if (code === -1) return { status: 'lock-lost' };
     return { status: 'stale-generation', generation: Number(reply[1]) };
+  }
+
+  async decode(raw: string): Promise<UserEntry | undefined> {
+    try {
+      const data = await this.deps.keyv.deserialize?.<UserEntry>(raw);
+      const entry = data?.value;
+      return entry && Array.isArray(entry.servers) && Number.isInteger(entry.generation) ? entry : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async invalidate(userIds: readonly string[], origin: string): Promise<void> {

@@ -33,6 +33,8 @@ export const changeEventSchema = z.discriminatedUnion('type', [
     userId: z.string(),
     generation: z.number().int().nonnegative(),
     origin: z.string(),
+    /** The committed entry as Keyv serialized it, so remote waiters need no follow-up read. */
+    entry: z.string().optional(),
   }),
   /** A load failed in the loader; waiters wake and get the error, the next call retries. */
   z.object({ type: z.literal('user.load-failed'), userId: z.string(), reason: z.string(), origin: z.string() }),

@@ -196,6 +196,41 @@ function privateTierSuite(topology: () => RedisTopology | undefined, keyPrefix: 
     await expect(tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'good' }]);
   });
 
+  it('a read that overlapped an invalidation is answered but not kept: the next call reloads', async () => {
+    db.grant('u1', 'alpha');
+    db.grant('u1', 'secret');
+    const warmup = await instance();
+    await warmup.tier.ensureLoaded('u1'); // the entry exists in the store
+    const slowRead = gate();
+    const { store } = { store: warmup.backend.privateStore };
+    const a = await instance({
+      nearCacheTtlMs: 60_000,
+      store: {
+        ...store,
+        read: async (userId: string) => {
+          const entry = await store.read(userId); // the old entry, read before the revoke…
+          slowRead.arrive();
+          await slowRead.wait; // …and delivered after it
+          return entry;
+        },
+        acquire: (userId: string, ttl: number) => store.acquire(userId, ttl),
+        renew: (userId: string, token: string, ttl: number) => store.renew(userId, token, ttl),
+        release: (userId: string, token: string) => store.release(userId, token),
+        commit: (...args: Parameters<typeof store.commit>) => store.commit(...args),
+        decode: (raw: string) => store.decode(raw),
+        invalidate: (userIds: readonly string[], origin: string) => store.invalidate(userIds, origin),
+      },
+    });
+    const overlapping = a.tier.ensureLoaded('u1');
+    await slowRead.reached;
+    db.revoke('u1', 'secret');
+    await a.tier.invalidateUsers(['u1']);
+    slowRead.open();
+    expect((await overlapping).map((server) => server.name)).toEqual(['alpha', 'secret']); // read before the revoke
+    const after = await a.tier.ensureLoaded('u1');
+    expect(after.map((server) => server.name)).toEqual(['alpha']);
+  });
+
   it('a user with zero private servers, loaded, then granted one sees it without re-login', async () => {
     const { tier, backend } = await instance({ nearCacheTtlMs: 60_000 });
     await expect(tier.ensureLoaded('u1')).resolves.toEqual([]);
