@@ -7,6 +7,8 @@ import {
   type ServerConfig,
   type StoredServer,
   type Tier,
+  type ChangeEvent,
+  type PrivateServerRecord,
 } from '@strata/registry';
 
 export function connectionFor(topology: RedisTopology): RedisConnection {
@@ -53,4 +55,55 @@ export function stored(
   config: ServerConfig = stdioConfig('node', [name]),
 ): StoredServer {
   return { name, tier, config, version, updatedAt: new Date(0).toISOString() };
+}
+
+/** Resolves with the first event on `backend`'s bus that matches (subscribe before acting). */
+export function nextEvent(backend: RegistryBackend, match: (event: ChangeEvent) => boolean): Promise<ChangeEvent> {
+  return new Promise((resolve) => {
+    const off = backend.bus.subscribe((event) => {
+      if (match(event)) {
+        off();
+        resolve(event);
+      }
+    });
+  });
+}
+
+/** A promise the test opens when it chooses; `reached` resolves when the code under test `arrive`s. */
+export function gate(): { wait: Promise<void>; open(): void; reached: Promise<void>; arrive(): void } {
+  let open = (): void => undefined;
+  let arrive = (): void => undefined;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  const reached = new Promise<void>((resolve) => (arrive = resolve));
+  return { wait, open, reached, arrive };
+}
+
+/** A stand-in for the database: the loader reads it asynchronously, like a query. */
+export class FakeDatabase {
+  readonly servers = new Map<string, PrivateServerRecord[]>();
+  reads = 0;
+  async load(userId: string): Promise<PrivateServerRecord[]> {
+    this.reads += 1;
+    await new Promise((resolve) => setImmediate(resolve));
+    return [...(this.servers.get(userId) ?? [])];
+  }
+  grant(userId: string, name: string, version = 1): void {
+    this.servers.set(userId, [
+      ...(this.servers.get(userId) ?? []),
+      { name, config: stdioConfig('node', [name]), version },
+    ]);
+  }
+  revoke(userId: string, name: string): void {
+    this.servers.set(
+      userId,
+      (this.servers.get(userId) ?? []).filter((server) => server.name !== name),
+    );
+  }
+  /** Replaces a user's servers by name. */
+  set(userId: string, names: string[]): void {
+    this.servers.set(
+      userId,
+      names.map((name) => ({ name, config: stdioConfig('node', [name]), version: 1 })),
+    );
+  }
 }

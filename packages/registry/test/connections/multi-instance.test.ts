@@ -1,13 +1,6 @@
 import { describeEachRedis } from '@strata/test-harness';
-import {
-  ConnectionManager,
-  McpRegistry,
-  ToolsCache,
-  type ChangeEvent,
-  type RegistryBackend,
-  type ServerConfig,
-} from '@strata/registry';
-import { backendFor } from '../helpers';
+import { ConnectionManager, McpRegistry, ToolsCache, type RegistryBackend, type ServerConfig } from '@strata/registry';
+import { backendFor, nextEvent } from '../helpers';
 import { startHttpFixture, type HttpFixture } from '../fixtures/mcp/http-server';
 import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';
 
@@ -16,18 +9,6 @@ interface Instance {
   registry: McpRegistry;
   tools: ToolsCache;
   connections: ConnectionManager;
-}
-
-/** Resolves with the first event on `backend`'s bus that matches. */
-function nextEvent(backend: RegistryBackend, match: (event: ChangeEvent) => boolean): Promise<ChangeEvent> {
-  return new Promise((resolve) => {
-    const off = backend.bus.subscribe((event) => {
-      if (match(event)) {
-        off();
-        resolve(event);
-      }
-    });
-  });
 }
 
 describeEachRedis('connections across instances', (redis) => {

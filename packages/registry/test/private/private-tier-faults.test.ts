@@ -7,40 +7,16 @@ import {
   createRedisBackend,
   KeyBuilder,
   PrivateTier,
-  type PrivateServerRecord,
   type PrivateTierOptions,
   type RegistryBackend,
 } from '@strata/registry';
-import { stdioConfig } from '../helpers';
+import { FakeDatabase, gate } from '../helpers';
 
 // Faults of the private tier's load lock (DESIGN §5 "Lease" and "Crash"). Every test owns its
 // redis-server, so pausing or losing it never disturbs the suites on the shared servers.
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 const LOAD_HOLDER = join(__dirname, '..', 'fixtures', 'load-holder.ts');
-
-/** A stand-in for the database: each user's server names; the loader reads it asynchronously. */
-class FakeDatabase {
-  private readonly servers = new Map<string, string[]>();
-  reads = 0;
-  async load(userId: string): Promise<PrivateServerRecord[]> {
-    this.reads += 1;
-    await new Promise((resolve) => setImmediate(resolve));
-    return (this.servers.get(userId) ?? []).map((name) => ({ name, config: stdioConfig('node', [name]), version: 1 }));
-  }
-  set(userId: string, names: string[]): void {
-    this.servers.set(userId, names);
-  }
-}
-
-/** A promise the test opens when it chooses. */
-function gate(): { wait: Promise<void>; open(): void; reached: Promise<void>; arrive(): void } {
-  let open = (): void => undefined;
-  let arrive = (): void => undefined;
-  const wait = new Promise<void>((resolve) => (open = resolve));
-  const reached = new Promise<void>((resolve) => (arrive = resolve));
-  return { wait, open, reached, arrive };
-}
 
 type Settled<T> = { status: 'fulfilled'; value: T } | { status: 'rejected'; reason: unknown };
 

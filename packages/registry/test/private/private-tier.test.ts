@@ -1,44 +1,6 @@
 import { describeEachRedis, type RedisTopology } from '@strata/test-harness';
-import {
-  createMemoryBackend,
-  PrivateTier,
-  type PrivateServerRecord,
-  type PrivateTierOptions,
-  type RegistryBackend,
-} from '@strata/registry';
-import { backendFor, stdioConfig } from '../helpers';
-
-/** A stand-in for the database: the loader reads it asynchronously, like a query. */
-class FakeDatabase {
-  readonly servers = new Map<string, PrivateServerRecord[]>();
-  reads = 0;
-  async load(userId: string): Promise<PrivateServerRecord[]> {
-    this.reads += 1;
-    await new Promise((resolve) => setImmediate(resolve));
-    return [...(this.servers.get(userId) ?? [])];
-  }
-  grant(userId: string, name: string, version = 1): void {
-    this.servers.set(userId, [
-      ...(this.servers.get(userId) ?? []),
-      { name, config: stdioConfig('node', [name]), version },
-    ]);
-  }
-  revoke(userId: string, name: string): void {
-    this.servers.set(
-      userId,
-      (this.servers.get(userId) ?? []).filter((server) => server.name !== name),
-    );
-  }
-}
-
-/** A promise the test opens when it chooses. */
-function gate(): { wait: Promise<void>; open(): void; reached: Promise<void>; arrive(): void } {
-  let open = (): void => undefined;
-  let arrive = (): void => undefined;
-  const wait = new Promise<void>((resolve) => (open = resolve));
-  const reached = new Promise<void>((resolve) => (arrive = resolve));
-  return { wait, open, reached, arrive };
-}
+import { createMemoryBackend, PrivateTier, type PrivateTierOptions, type RegistryBackend } from '@strata/registry';
+import { backendFor, FakeDatabase, gate, stdioConfig } from '../helpers';
 
 function privateTierSuite(topology: () => RedisTopology | undefined, keyPrefix: () => string): void {
   const backends: RegistryBackend[] = [];

@@ -1,6 +1,6 @@
 import { describeEachRedis } from '@strata/test-harness';
 import { McpRegistry, type NamedServerConfig, type RegistryBackend } from '@strata/registry';
-import { backendFor, stdioConfig } from '../helpers';
+import { backendFor, nextEvent, stdioConfig } from '../helpers';
 
 const DEPLOY_1: NamedServerConfig[] = [
   { name: 'files', config: stdioConfig('npx', ['files']) },
@@ -55,14 +55,7 @@ describeEachRedis('app tier: one leader per deploy', (redis) => {
 
     const oldBackend = backends[0];
     if (!oldBackend) throw new Error('no backend');
-    const replaced = new Promise<void>((resolve) => {
-      const off = oldBackend.bus.subscribe((event) => {
-        if (event.type === 'tier.replaced' && event.tier === 'app') {
-          off();
-          resolve();
-        }
-      });
-    });
+    const replaced = nextEvent(oldBackend, (event) => event.type === 'tier.replaced' && event.tier === 'app');
     const fresh = await instance(DEPLOY_2);
     const result = await fresh.start();
     expect(result).toMatchObject({ wrote: true, tierVersion: 2 });

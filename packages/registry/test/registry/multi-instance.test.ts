@@ -1,18 +1,6 @@
 import { describeEachRedis } from '@strata/test-harness';
-import { McpRegistry, RedisChangeBus, type ChangeEvent, type RegistryBackend } from '@strata/registry';
-import { backendFor, stdioConfig } from '../helpers';
-
-/** Resolves when `backend`'s bus delivers an event matching `match`. */
-function nextEvent(backend: RegistryBackend, match: (event: ChangeEvent) => boolean): Promise<ChangeEvent> {
-  return new Promise((resolve) => {
-    const off = backend.bus.subscribe((event) => {
-      if (match(event)) {
-        off();
-        resolve(event);
-      }
-    });
-  });
-}
+import { McpRegistry, RedisChangeBus, type RegistryBackend } from '@strata/registry';
+import { backendFor, nextEvent, stdioConfig } from '../helpers';
 
 describeEachRedis('registry instances sharing one Redis', (redis) => {
   const backends: RegistryBackend[] = [];
