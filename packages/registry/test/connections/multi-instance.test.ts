@@ -83,7 +83,10 @@ describeEachRedis('connections across instances', (redis) => {
   it('tools/list_changed on a server connected from A refreshes B’s tools cache', async () => {
     const a = await instance('A');
     const b = await instance('B');
+    // A's first listing (on connect) is announced too: let it arrive before watching for the next.
+    const firstListing = nextEvent(b.backend, (event) => event.type === 'tools.changed' && event.name === 'local');
     const connection = await a.connections.get({ kind: 'app' }, 'local');
+    await firstListing;
     const before = await b.tools.get('local'); // B reads (and keeps a copy of) A's listing
     expect(before?.tools?.map((tool) => tool.name)).not.toContain('fresh_tool');
 
