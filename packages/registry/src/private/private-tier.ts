@@ -125,11 +125,12 @@ export class PrivateTier implements PrivateTierSource {
     if (this.closed) return Promise.reject(new StrataError('CLOSED', 'the private tier is closed'));
     const cached = this.local.get(userId);
     if (cached && cached.expiresAt > this.clock.now()) return Promise.resolve(cached.entry);
-    let pending = this.inflight.get(userId);
-    if (!pending) {
-      pending = this.load(userId).finally(() => this.inflight.delete(userId));
-      this.inflight.set(userId, pending);
-    }
+    const joined = this.inflight.get(userId);
+    if (joined) return joined;
+    const pending: Promise<UserEntry> = this.load(userId).finally(() => {
+      if (this.inflight.get(userId) === pending) this.inflight.delete(userId);
+    });
+    this.inflight.set(userId, pending);
     return pending;
   }
 
@@ -283,7 +284,11 @@ export class PrivateTier implements PrivateTierSource {
 
   /** Marks users invalidated in this process: copies dropped, loads in flight not cached. */
   private forget(userIds: Iterable<string>): void {
-    for (const userId of userIds) this.local.delete(userId);
+    for (const userId of userIds) {
+      this.local.delete(userId);
+      // A load already under way may have read before the change: later callers start their own.
+      this.inflight.delete(userId);
+    }
     this.invalidations += 1;
   }
 

@@ -187,7 +187,10 @@ function privateTierSuite(topology: () => RedisTopology | undefined, keyPrefix: 
     await slowRead.reached;
     db.revoke('u1', 'secret');
     await a.tier.invalidateUsers(['u1']);
+    // A call made after the revoke returned does not join the load that read before it.
+    const afterRevoke = a.tier.ensureLoaded('u1');
     slowRead.open();
+    expect((await afterRevoke).map((server) => server.name)).toEqual(['alpha']);
     expect((await overlapping).map((server) => server.name)).toEqual(['alpha', 'secret']); // read before the revoke
     const after = await a.tier.ensureLoaded('u1');
     expect(after.map((server) => server.name)).toEqual(['alpha']);
