@@ -45,6 +45,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    enableAutoPipelining: true,
     lazyConnect: true,
     retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 1_000),
   };
