@@ -1,6 +1,7 @@
 import type { RedisTopology } from '@strata/test-harness';
 import {
   createMemoryBackend,
+  ValidationError,
   createRedisBackend,
   type RedisConnection,
   type RegistryBackend,
@@ -106,4 +107,15 @@ export class FakeDatabase {
       names.map((name) => ({ name, config: stdioConfig('node', [name]), version: 1 })),
     );
   }
+}
+
+/** The ValidationError `run` throws; fails the test when it throws nothing or something else. */
+export function caught(run: () => unknown): ValidationError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ValidationError } from '../../src/errors/strata-error';
+import { caught } from '../helpers';
 import {
   parseClaudeDesktopJson,
   parseLibreChatYaml,
@@ -10,16 +10,6 @@ import {
 } from '../../src/config/parsers';
 
 const STRATA_YAML_PATH = path.join(__dirname, '../../../../config/strata.yaml');
-
-function caught(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 const names = (parsed: ParsedServers) => parsed.servers.map((server) => server.name);
 

@@ -1,15 +1,5 @@
-import { ValidationError } from '../../src/errors/strata-error';
+import { caught } from '../helpers';
 import { parseServerConfig } from '../../src/config/server-config';
-
-function caught(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('parseServerConfig', () => {
   it('fills in defaults', () => {

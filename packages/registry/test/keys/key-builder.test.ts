@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { KeyBuilder, RESERVED_WORDS, ValidationError, decodeKeySegment, encodeKeySegment } from '@strata/registry';
+import { caught } from '../helpers';
 
 const keys = new KeyBuilder('strata');
 const HOSTILE = [
@@ -33,17 +34,6 @@ function hashTag(key: string): string | undefined {
   const open = key.indexOf('{');
   const close = open >= 0 ? key.indexOf('}', open + 1) : -1;
   return close > open + 1 ? key.slice(open + 1, close) : undefined;
-}
-
-/** The error `work` throws (a ValidationError), or a failure if it throws nothing. */
-function thrown(work: () => unknown): ValidationError {
-  try {
-    work();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected a ValidationError, nothing was thrown');
 }
 
 describe('key segments', () => {
@@ -111,7 +101,7 @@ describe('user keys', () => {
 
 describe('server names in keys', () => {
   it.each(HOSTILE)('the hostile name %j is rejected with INVALID_NAME', (name) => {
-    expect(thrown(() => keys.tierValueKey('shared', name))).toMatchObject({
+    expect(caught(() => keys.tierValueKey('shared', name))).toMatchObject({
       code: 'INVALID_NAME',
       issues: [{ path: 'name' }],
     });
@@ -133,7 +123,7 @@ describe('server names in keys', () => {
 
   it('refuses a key prefix that could form a pattern or a tag', () => {
     for (const prefix of ['', 'a*', 'a{b}', 'a:b', 'x'.repeat(33)]) {
-      expect(thrown(() => new KeyBuilder(prefix))).toMatchObject({
+      expect(caught(() => new KeyBuilder(prefix))).toMatchObject({
         code: 'INVALID_OPTIONS',
         issues: [{ path: 'keyPrefix' }],
       });
