@@ -11,7 +11,7 @@ import {
   type NamedServerConfig,
   type RegistryBackend,
   type ServerConfig,
-} from '../packages/registry/src/index';
+} from '../packages/registry/src/internals';
 import { startHttpFixture, type HttpFixture } from '../packages/registry/test/fixtures/mcp/http-server';
 import { captureWarnings } from './lib/capture-warnings';
 import { summarize, type Percentiles } from './lib/percentiles';

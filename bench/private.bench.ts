@@ -7,7 +7,7 @@ import {
   type KeyBuilder,
   type PrivateServerRecord,
   type RegistryBackend,
-} from '../packages/registry/src/index';
+} from '../packages/registry/src/internals';
 import { countClientCommands } from './lib/client-command-counter';
 import { countServerCommands, formatCounts, type CommandCounts } from './lib/command-counter';
 import { deleteFilledKeys, fillKeys, usedMemory } from './lib/filler-keys';

@@ -5,7 +5,7 @@ import {
   type NamedServerConfig,
   type RegistryBackend,
   type ServerConfig,
-} from '../../packages/registry/src/index';
+} from '../../packages/registry/src/internals';
 
 /** Deadline of every Redis call the bench's registries make. */
 const TIMEOUT_MS = 5_000;

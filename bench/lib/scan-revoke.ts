@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type Redis from 'ioredis';
-import { decodeKeySegment, type KeyBuilder } from '../../packages/registry/src/index';
+import { decodeKeySegment, type KeyBuilder } from '../../packages/registry/src/internals';
 
 /** A user-id segment no encoded user id contains (`__` survives encoding, `*` would not). */
 const MARK = '__bench_user__';

@@ -10,7 +10,7 @@ import {
   type Tier,
   type ChangeEvent,
   type PrivateServerRecord,
-} from '@strata/registry';
+} from '@strata/registry/internals';
 
 export function connectionFor(topology: RedisTopology): RedisConnection {
   return topology.kind === 'standalone' ? { url: topology.url } : { clusterNodes: topology.nodes };

@@ -15,6 +15,13 @@ export {
 export type { RedisClient, RedisTopology } from './redis-topology';
 export { describeEachRedis } from './describe-redis';
 export type { RedisTestContext } from './describe-redis';
+export { describeEachBackend } from './describe-each-backend';
+export type { BackendKind, BackendTestContext, NewBackendOptions } from './describe-each-backend';
+export { tierStoreContract } from './contracts/tier-store.contract';
+export type { TierStoreFixture } from './contracts/tier-store.contract';
+export { privateStoreContract } from './contracts/private-store.contract';
+export type { PrivateStoreFixture } from './contracts/private-store.contract';
+export { accessRepositoryContract } from './contracts/access-repository.contract';
 export { connectTestDatabase, startMongo } from './mongo';
 export type { MongoTarget } from './mongo';
 export { redactUri } from './jest-global-setup';

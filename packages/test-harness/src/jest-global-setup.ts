@@ -18,7 +18,8 @@ export function harnessState(): HarnessState {
 
 /**
  * Jest global setup: starts what the environment does not point at and exports its address
- * through the environment that Jest's workers inherit: `REDIS_URI`, `REDIS_CLUSTER_NODES`, `MONGO_URI`.
+ * through the environment that Jest's workers inherit: `REDIS_URI`, `REDIS_CLUSTER_NODES`. MongoDB is
+ * started by {@link mongoSetup}, only for the projects that ask for it.
  */
 export default async function globalSetup(): Promise<void> {
   const state = harnessState();
@@ -42,13 +43,6 @@ export default async function globalSetup(): Promise<void> {
       }),
     );
   }
-  tasks.push(
-    startMongo(env).then((mongo) => {
-      state.mongo = mongo;
-      env['MONGO_URI'] = mongo.uri;
-      env['MONGO_SERVER_NAME'] = mongo.name;
-    }),
-  );
   const results = await Promise.allSettled(tasks);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) {
@@ -59,7 +53,26 @@ export default async function globalSetup(): Promise<void> {
   log(
     `Redis cluster: ${env['REDIS_CLUSTER_NODES'] ?? ''}${state.cluster ? ' (3 masters started by the harness)' : ' (external)'}`,
   );
-  log(`MongoDB: ${env['MONGO_SERVER_NAME'] ?? ''} at ${redactUri(env['MONGO_URI'] ?? '')}`);
+}
+
+/**
+ * Project-level setup of the projects that need MongoDB: `MONGO_URI` when set, otherwise
+ * `mongodb-memory-server`, otherwise the repo's FerretDB script (see {@link startMongo}).
+ */
+export async function mongoSetup(): Promise<void> {
+  const state = harnessState();
+  if (state.mongo) return;
+  const env = process.env;
+  state.mongo = await startMongo(env);
+  env['MONGO_URI'] = state.mongo.uri;
+  env['MONGO_SERVER_NAME'] = state.mongo.name;
+  process.stdout.write(`[strata-harness] MongoDB: ${state.mongo.name} at ${redactUri(state.mongo.uri)}\n`);
+}
+
+export async function mongoTeardown(): Promise<void> {
+  const state = harnessState();
+  await state.mongo?.stop();
+  delete state.mongo;
 }
 
 export async function globalTeardownState(state: HarnessState): Promise<void> {

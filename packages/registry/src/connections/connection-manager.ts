@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { StoredServer } from '../cache/stored-server';
-import { checkIntegerRanges } from '../errors/check-ranges';
-import { StrataError, ValidationError } from '../errors/strata-error';
-import { assertServerName, assertUserId } from '../keys/names';
-import { describeError, silentLogger, type Logger } from '../logging/logger';
-import type { ChangeEvent } from '../sync/change-event';
-import { systemClock, type Clock } from '../sync/clock';
+import type { StoredServer } from '../model/stored-server';
+import { checkIntegerRanges } from '@strata/config';
+import { StrataError, ValidationError } from '@strata/config';
+import { assertServerName, assertUserId } from '@strata/config';
+import { describeError, silentLogger, type Logger } from '../runtime/logger';
+import type { ChangeEvent } from '../model/change-event';
+import { systemClock, type Clock } from '../runtime/clock';
 import {
   connectionKey,
   DEFAULT_CONNECTION_OPTIONS,
@@ -29,6 +29,14 @@ interface Slot {
   failure: { readonly at: number; readonly version: number; readonly error: unknown } | undefined;
 }
 
+/** A connection changed state (see {@link ConnectionManager.onStateChange}). */
+export interface ConnectionStateChange {
+  readonly scope: ConnectionScope;
+  readonly name: string;
+  readonly state: ConnectionState;
+}
+export type ConnectionStateListener = (change: ConnectionStateChange) => void;
+
 export interface ConnectionStatus {
   readonly scope: ConnectionScope;
   readonly name: string;
@@ -42,7 +50,8 @@ export interface ConnectionStatus {
  * the server is removed or the user loses it, idle timeout, caps, reconnect with backoff and jitter.
  */
 export class ConnectionManager {
-  readonly instanceId = randomBytes(6).toString('hex');
+  readonly instanceId: string;
+  private readonly stateListeners = new Set<ConnectionStateListener>();
   private readonly slots = new Map<string, Slot>();
   private readonly logger: Logger;
   private readonly clock: Clock;
@@ -66,6 +75,7 @@ export class ConnectionManager {
       ['maxPerUser', 1, 10_000],
       ['negativeTtlMs', 0, 3_600_000],
     ]);
+    this.instanceId = options.instanceId ?? randomBytes(6).toString('hex');
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.env = options.env ?? process.env;
@@ -126,6 +136,12 @@ export class ConnectionManager {
     }));
   }
 
+  /** Calls `listener` on every state change of every connection; returns the function that removes it. */
+  onStateChange(listener: ConnectionStateListener): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
   /** Ends a chat session: its per-session connections close (stdio children end). */
   async endSession(userId: string, sessionId: string): Promise<void> {
     const closing = [...this.slots.values()].filter(
@@ -140,6 +156,18 @@ export class ConnectionManager {
     this.unsubscribe();
     clearInterval(this.idleTimer);
     await Promise.all([...this.slots.values()].map((slot) => this.dispose(slot)));
+    this.stateListeners.clear();
+  }
+
+  private setState(slot: Slot, state: ConnectionState): void {
+    slot.state = state;
+    for (const listener of this.stateListeners) {
+      try {
+        listener({ scope: slot.scope, name: slot.name, state });
+      } catch (error) {
+        this.logger.error('connections: a state listener failed', describeError(error));
+      }
+    }
   }
 
   private async resolve(scope: ConnectionScope, name: string): Promise<StoredServer> {
@@ -176,7 +204,7 @@ export class ConnectionManager {
   private connect(slot: Slot, server: StoredServer): Promise<McpConnection> {
     const previous = slot.connection;
     slot.connection = undefined;
-    slot.state = { state: 'connecting' };
+    this.setState(slot, { state: 'connecting' });
     const pending = (async () => {
       if (previous) await previous.close(); // stale: the old session ends before the new one starts
       const connection = await McpConnection.open(
@@ -194,7 +222,7 @@ export class ConnectionManager {
       }
       slot.connection = connection;
       slot.failure = undefined;
-      slot.state = { state: 'connected' };
+      this.setState(slot, { state: 'connected' });
       slot.lastUsed = this.clock.now();
       await this.refreshTools(connection);
       return connection;
@@ -206,7 +234,7 @@ export class ConnectionManager {
       },
       (error: unknown) => {
         if (slot.pending === pending) slot.pending = undefined;
-        if (this.slots.get(slot.key) === slot) slot.state = { state: 'error', reason: reasonOf(error) };
+        if (this.slots.get(slot.key) === slot) this.setState(slot, { state: 'error', reason: reasonOf(error) });
         slot.failure = { at: this.clock.now(), version: server.version, error };
         void this.options.toolsCache.setError(server.name, server.version, reasonOf(error)).catch(() => undefined);
       },
@@ -232,13 +260,13 @@ export class ConnectionManager {
   private scheduleReconnect(slot: Slot, attempt: number): void {
     if (this.slots.get(slot.key) !== slot || this.closed) return;
     if (attempt > this.reconnect.maxAttempts) {
-      slot.state = {
+      this.setState(slot, {
         state: 'error',
         reason: `server unreachable after ${this.reconnect.maxAttempts} reconnect attempts`,
-      };
+      });
       return;
     }
-    slot.state = { state: 'reconnecting', attempt };
+    this.setState(slot, { state: 'reconnecting', attempt });
     const exponential = Math.min(this.reconnect.maxDelayMs, this.reconnect.baseDelayMs * 2 ** (attempt - 1));
     const delay = Math.round(exponential / 2 + Math.random() * (exponential / 2)); // "equal jitter"
     slot.reconnectTimer = setTimeout(() => {
@@ -290,7 +318,7 @@ export class ConnectionManager {
   private async dispose(slot: Slot): Promise<void> {
     if (this.slots.get(slot.key) === slot) this.slots.delete(slot.key);
     clearTimeout(slot.reconnectTimer);
-    slot.state = { state: 'closed' };
+    this.setState(slot, { state: 'closed' });
     const connection = slot.connection;
     slot.connection = undefined;
     await connection?.close();

@@ -1,15 +1,12 @@
-import type { Logger } from '../logging/logger';
-import type { McpRegistry } from '../registry/registry';
-import type { ChangeBus } from '../sync/change-bus';
-import type { Clock } from '../sync/clock';
-import type { ToolsCache } from './tools-cache';
+import type { Logger } from '../runtime/logger';
+import type { ConnectionScope } from '@strata/config';
+import type { ServerSource } from '../model/server-source';
+import type { ChangeBus } from '../bus/change-bus';
+import type { Clock } from '../runtime/clock';
+import type { ToolsCache } from '../stores/tools-cache';
 import type { TransportFactory } from './transport-factory';
 
-/** Where a connection lives: app-wide, one user's, or one chat session's. */
-export type ConnectionScope =
-  | { readonly kind: 'app' }
-  | { readonly kind: 'user'; readonly userId: string }
-  | { readonly kind: 'session'; readonly userId: string; readonly sessionId: string };
+export type { ConnectionScope };
 
 export interface ReconnectOptions {
   /** First delay. @defaultValue 200 */
@@ -21,7 +18,10 @@ export interface ReconnectOptions {
 }
 
 export interface ConnectionManagerOptions {
-  readonly registry: McpRegistry;
+  /** Where servers are looked up (the registry). */
+  readonly registry: ServerSource;
+  /** Names this instance in events and logs. @defaultValue a random id */
+  readonly instanceId?: string;
   readonly bus: ChangeBus;
   readonly toolsCache: ToolsCache;
   /** Values for `${VAR}` placeholders, resolved only here. @defaultValue process.env */

@@ -3,8 +3,8 @@ import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdi
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { StoredServer } from '../cache/stored-server';
-import { StrataError } from '../errors/strata-error';
+import type { StoredServer } from '../model/stored-server';
+import { StrataError } from '@strata/config';
 
 /** What a connection is doing, readable by an API. */
 export type ConnectionState =

@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors/strata-error';
-import { assertServerName, assertUserId } from './names';
+import { ValidationError } from '@strata/config';
+import { assertServerName, assertUserId } from '@strata/config';
 
 /** Key prefixes: letters, digits, `_`, `-`; at most 32 characters. */
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;

@@ -1,4 +1,4 @@
-import type { ServerConfig } from '../config/server-config';
+import type { ServerConfig } from '@strata/config';
 import type { PrivateServerRecord } from './private-tier-options';
 
 /** A private server in the source of truth: its config and the users it is shared with. */

@@ -1,9 +1,9 @@
-import type { ServerConfig } from '../config/server-config';
-import { checkIntegerRanges, type IntegerRange } from '../errors/check-ranges';
-import type { Logger } from '../logging/logger';
-import type { ChangeBus } from '../sync/change-bus';
-import type { Clock } from '../sync/clock';
-import type { PrivateStore } from './private-store';
+import type { ServerConfig } from '@strata/config';
+import { checkIntegerRanges, type IntegerRange } from '@strata/config';
+import type { Logger } from '../runtime/logger';
+import type { ChangeBus } from '../bus/change-bus';
+import type { Clock } from '../runtime/clock';
+import type { PrivateStore } from '../stores/private-store';
 
 /** One private server as the database returns it for a user. */
 export interface PrivateServerRecord {
@@ -15,8 +15,17 @@ export interface PrivateServerRecord {
   readonly updatedAt?: string;
 }
 
+/** What a loader is handed besides the user id. */
+export interface PrivateLoaderContext {
+  /**
+   * Aborted when the load lock proved lost (another loader may now hold it: stop, nothing you
+   * return will be committed) or when the private tier closes. Pass it to the database query.
+   */
+  readonly signal: AbortSignal;
+}
+
 /** Reads one user's private servers from the source of truth. */
-export type PrivateLoader = (userId: string) => Promise<readonly PrivateServerRecord[]>;
+export type PrivateLoader = (userId: string, context: PrivateLoaderContext) => Promise<readonly PrivateServerRecord[]>;
 
 export interface PrivateTierHooks {
   /** Test hook: runs after the loader read and before the commit (pause here to race a revoke). */

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { StoredServer } from '../cache/stored-server';
-import { parseServerConfig } from '../config/server-config';
-import { StrataError } from '../errors/strata-error';
-import { assertUserId, serverNameProblem } from '../keys/names';
-import { describeError, silentLogger, type Logger } from '../logging/logger';
-import type { ChangeBus } from '../sync/change-bus';
-import type { ChangeEvent } from '../sync/change-event';
-import { systemClock, type Clock } from '../sync/clock';
-import type { PrivateTierSource } from '../registry/private-tier-source';
-import type { PrivateStore, UserEntry } from './private-store';
+import type { StoredServer } from '../model/stored-server';
+import { parseServerConfig } from '@strata/config';
+import { StrataError } from '@strata/config';
+import { assertUserId, serverNameProblem } from '@strata/config';
+import { describeError, silentLogger, type Logger } from '../runtime/logger';
+import type { ChangeBus } from '../bus/change-bus';
+import type { ChangeEvent } from '../model/change-event';
+import { systemClock, type Clock } from '../runtime/clock';
+import type { PrivateTierSource } from '../model/private-tier-source';
+import { LeaseWatchdog } from '../lease/lease-watchdog';
+import type { PrivateStore, UserEntry } from '../stores/private-store';
 import {
   checkPrivateTierOptions,
   DEFAULT_PRIVATE_TIER_OPTIONS,
@@ -27,15 +28,27 @@ export interface PrivateTierStats {
   staleGenerationDrops: number;
   lockLost: number;
   waits: number;
+  /** Reads answered from this process's copy (no round trip). */
+  nearHits: number;
+  /** Reads that went to the store (warm round trip or a load). */
+  nearMisses: number;
 }
 
 /**
- * The private tier (DESIGN §5): a user's private servers are loaded lazily, once across all
+ * The private tier (docs/private-tier.md): a user's private servers are loaded lazily, once across all
  * instances, under a fenced Redis load lock, committed with the loaded flag as one entry with one
  * TTL, and dropped by a generation bump whenever the user's access changes.
  */
 export class PrivateTier implements PrivateTierSource {
-  readonly stats: PrivateTierStats = { loaderCalls: 0, commits: 0, staleGenerationDrops: 0, lockLost: 0, waits: 0 };
+  readonly stats: PrivateTierStats = {
+    loaderCalls: 0,
+    commits: 0,
+    staleGenerationDrops: 0,
+    lockLost: 0,
+    waits: 0,
+    nearHits: 0,
+    nearMisses: 0,
+  };
   readonly instanceId: string;
   private readonly store: PrivateStore;
   private readonly bus: ChangeBus;
@@ -57,6 +70,7 @@ export class PrivateTier implements PrivateTierSource {
   private readonly inflight = new Map<string, Promise<UserEntry>>();
   private readonly waiters = new Map<string, Set<(event: UserEvent) => void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly watchdogs = new Set<LeaseWatchdog>();
   private unsubscribe: (() => void) | undefined;
   private closed = false;
 
@@ -111,8 +125,11 @@ export class PrivateTier implements PrivateTierSource {
     this.closed = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    this.timers.forEach((timer) => clearTimeout(timer)); // clears intervals too
+    this.timers.forEach((timer) => clearTimeout(timer));
     this.timers.clear();
+    const closed = new StrataError('CLOSED', 'the private tier was closed during the load');
+    this.watchdogs.forEach((watchdog) => watchdog.abort(closed)); // the loader is told through its signal
+    this.watchdogs.clear();
     this.local.clear();
     for (const [userId, wakes] of this.waiters) {
       wakes.forEach((wake) => wake({ type: 'user.load-failed', userId, reason: 'closed', origin: this.instanceId }));
@@ -124,7 +141,11 @@ export class PrivateTier implements PrivateTierSource {
     assertUserId(userId);
     if (this.closed) return Promise.reject(new StrataError('CLOSED', 'the private tier is closed'));
     const cached = this.local.get(userId);
-    if (cached && cached.expiresAt > this.clock.now()) return Promise.resolve(cached.entry);
+    if (cached && cached.expiresAt > this.clock.now()) {
+      this.stats.nearHits += 1;
+      return Promise.resolve(cached.entry);
+    }
+    this.stats.nearMisses += 1;
     const joined = this.inflight.get(userId);
     if (joined) return joined;
     const pending: Promise<UserEntry> = this.load(userId).finally(() => {
@@ -186,26 +207,18 @@ export class PrivateTier implements PrivateTierSource {
 
   /** Runs the loader under the lock; undefined when the commit was refused as stale. */
   private async loadAsHolder(userId: string, token: string, generation: number): Promise<UserEntry | undefined> {
-    let lost = false;
-    const watchdog: NodeJS.Timeout = setInterval(
-      () => {
-        this.store.renew(userId, token, this.lockTtlMs).then(
-          (renewed) => {
-            if (!renewed) lost = true;
-          },
-          // A renewal that merely failed (a Redis blip) proves nothing: the commit script checks
-          // the token and refuses if the lock really went.
-          (error: unknown) => this.logger.warn('private tier: load lock renewal failed', { ...describeError(error) }),
-        );
-      },
-      Math.max(1, Math.floor(this.lockTtlMs / 3)),
-    );
-    this.timers.add(watchdog); // close() stops it even if the loader never returns
+    const watchdog = new LeaseWatchdog({
+      renew: () => this.store.renew(userId, token, this.lockTtlMs),
+      ttlMs: this.lockTtlMs,
+      logger: this.logger,
+      label: 'private tier load lock',
+    });
+    this.watchdogs.add(watchdog); // close() stops it (and aborts the loader) even if the loader never returns
     try {
       let servers: StoredServer[];
       try {
         this.stats.loaderCalls += 1;
-        servers = this.toStored(await this.loader(userId));
+        servers = this.toStored(await this.loader(userId, { signal: watchdog.signal }));
       } catch (error) {
         await this.store.release(userId, token).catch(() => undefined);
         const reason = error instanceof StrataError ? error.code : 'loader error';
@@ -216,7 +229,7 @@ export class PrivateTier implements PrivateTierSource {
       }
       await this.hooks.beforeCommit?.(userId);
       const entry: UserEntry = { servers, generation, loadedAt: new Date(this.clock.now()).toISOString() };
-      const outcome = lost
+      const outcome = watchdog.lost
         ? ({ status: 'lock-lost' } as const)
         : await this.store.commit(userId, token, entry, this.dataTtlMs, this.instanceId);
       if (outcome.status === 'committed') {
@@ -225,7 +238,7 @@ export class PrivateTier implements PrivateTierSource {
       }
       if (outcome.status === 'lock-lost') {
         this.stats.lockLost += 1;
-        if (lost) await this.store.release(userId, token).catch(() => false); // owner-checked: never another's lock
+        if (watchdog.lost) await this.store.release(userId, token).catch(() => false); // owner-checked: never another's lock
         this.logger.warn('private tier: commit refused, the load lock was lost', {});
         throw new StrataError('LOCK_LOST', 'the load lock expired before the commit; nothing was written');
       }
@@ -236,8 +249,8 @@ export class PrivateTier implements PrivateTierSource {
       });
       return undefined;
     } finally {
-      clearInterval(watchdog);
-      this.timers.delete(watchdog);
+      watchdog.stop();
+      this.watchdogs.delete(watchdog);
     }
   }
 

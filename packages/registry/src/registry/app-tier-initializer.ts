@@ -1,11 +1,12 @@
-import type { NamedServerConfig } from '../config/parsers';
-import type { StoredServer } from '../cache/stored-server';
-import { StrataError } from '../errors/strata-error';
-import { describeError, type Logger } from '../logging/logger';
-import type { Clock } from '../sync/clock';
-import type { ChangeEvent } from '../sync/change-event';
-import type { RegistryBackend } from './backend';
-import { canonicalJson, contentHash } from './content-hash';
+import type { NamedServerConfig } from '@strata/config';
+import type { StoredServer } from '../model/stored-server';
+import { StrataError } from '@strata/config';
+import { describeError, type Logger } from '../runtime/logger';
+import type { Clock } from '../runtime/clock';
+import type { ChangeEvent } from '../model/change-event';
+import type { RegistryBackend } from '../backends/backend';
+import { LeaseWatchdog } from '../lease/lease-watchdog';
+import { canonicalJson, contentHash } from '../runtime/content-hash';
 
 export interface AppTierInitOptions {
   readonly backend: RegistryBackend;
@@ -79,18 +80,12 @@ export async function initializeAppTier(options: AppTierInitOptions): Promise<Ap
     expectedHash: string,
     token: string,
   ): Promise<AppTierInitResult | undefined> {
-    let lost = false;
-    const watchdog = setInterval(
-      () => {
-        backend.appLease.renew(token, init.leaseTtlMs).then(
-          (renewed) => {
-            if (!renewed) lost = true;
-          },
-          (error: unknown) => logger.warn('app tier: lease renewal failed', describeError(error)),
-        );
-      },
-      Math.max(1, Math.floor(init.leaseTtlMs / 3)),
-    );
+    const watchdog = new LeaseWatchdog({
+      renew: () => backend.appLease.renew(token, init.leaseTtlMs),
+      ttlMs: init.leaseTtlMs,
+      logger,
+      label: 'app tier leader',
+    });
     try {
       const meta = await store.meta();
       if (meta.contentHash === expectedHash)
@@ -106,7 +101,7 @@ export async function initializeAppTier(options: AppTierInitOptions): Promise<Ap
           old && canonicalJson(old.config) === canonicalJson(config) ? old.version : await backend.nextVersion();
         servers.push(old?.version === version ? old : { name, tier: 'app', config, version, updatedAt: now });
       }
-      if (lost) throw new StrataError('LOCK_LOST', 'app tier: the leader lease was lost before the write');
+      if (watchdog.lost) throw new StrataError('LOCK_LOST', 'app tier: the leader lease was lost before the write');
       const event: ChangeEvent = {
         type: 'tier.replaced',
         tier: 'app',
@@ -127,7 +122,7 @@ export async function initializeAppTier(options: AppTierInitOptions): Promise<Ap
       });
       return { wrote: true, tierVersion: result.tierVersion, contentHash: expectedHash };
     } finally {
-      clearInterval(watchdog);
+      watchdog.stop();
       await backend.appLease.release(token).catch((error: unknown) => {
         logger.warn('app tier: lease release failed', describeError(error));
       });

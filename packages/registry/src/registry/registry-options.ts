@@ -1,9 +1,9 @@
-import type { NamedServerConfig } from '../config/parsers';
-import { checkIntegerRanges, type IntegerRange } from '../errors/check-ranges';
-import type { Logger } from '../logging/logger';
-import type { Clock } from '../sync/clock';
-import type { RegistryBackend } from './backend';
-import type { PrivateTierSource } from './private-tier-source';
+import type { NamedServerConfig } from '@strata/config';
+import { checkIntegerRanges, type IntegerRange } from '@strata/config';
+import type { Logger } from '../runtime/logger';
+import type { Clock } from '../runtime/clock';
+import type { RegistryBackend } from '../backends/backend';
+import type { PrivateTierSource } from '../model/private-tier-source';
 
 export interface RegistryOptions {
   /** Storage: `createMemoryBackend()` or `await createRedisBackend({...})`. */

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { StoredServer } from '../cache/stored-server';
-import type { NamedServerConfig } from '../config/parsers';
-import { parseServerConfig, type ServerConfig } from '../config/server-config';
-import { StrataError } from '../errors/strata-error';
-import { assertServerName, assertUserId } from '../keys/names';
+import type { StoredServer } from '../model/stored-server';
+import type { NamedServerConfig } from '@strata/config';
+import { parseServerConfig, type ServerConfig } from '@strata/config';
+import { StrataError } from '@strata/config';
+import { assertServerName, assertUserId } from '@strata/config';
 import type { TierName } from '../keys/key-builder';
-import { describeError, silentLogger, type Logger } from '../logging/logger';
-import type { ChangeEvent } from '../sync/change-event';
-import { systemClock, type Clock } from '../sync/clock';
-import { TierNearCache } from '../sync/near-cache';
+import { describeError, silentLogger, type Logger } from '../runtime/logger';
+import type { ChangeEvent } from '../model/change-event';
+import { systemClock, type Clock } from '../runtime/clock';
+import { TierNearCache, type NearCacheStats } from '../stores/tier-near-cache';
 import { initializeAppTier, type AppTierInitResult } from './app-tier-initializer';
-import type { RegistryBackend } from './backend';
-import type { PrivateTierSource } from './private-tier-source';
+import type { RegistryBackend } from '../backends/backend';
+import type { PrivateTierSource } from '../model/private-tier-source';
 import { checkRegistryOptions, DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from './registry-options';
 
 /** Options of the read calls. */
@@ -145,6 +145,11 @@ export class McpRegistry {
       .remove(name, { type: 'server.removed', tier: 'shared', name, version, origin: this.instanceId });
     this.caches.shared.invalidate();
     return removed;
+  }
+
+  /** Counters of the app and shared near caches. */
+  nearCacheStats(): Record<TierName, NearCacheStats> {
+    return { app: { ...this.caches.app.stats }, shared: { ...this.caches.shared.stats } };
   }
 
   /** Unsubscribes and drops the near caches. The backend is the caller's to close. */

@@ -11,7 +11,7 @@ import {
   type RegistryBackend,
   type ServerConfig,
   type TransportFactory,
-} from '@strata/registry';
+} from '@strata/registry/internals';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { startHttpFixture, type HttpFixture } from '../fixtures/mcp/http-server';
 import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';

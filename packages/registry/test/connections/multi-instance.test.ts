@@ -1,5 +1,11 @@
 import { describeEachRedis } from '@strata/test-harness';
-import { ConnectionManager, McpRegistry, ToolsCache, type RegistryBackend, type ServerConfig } from '@strata/registry';
+import {
+  ConnectionManager,
+  McpRegistry,
+  ToolsCache,
+  type RegistryBackend,
+  type ServerConfig,
+} from '@strata/registry/internals';
 import { backendFor, nextEvent } from '../helpers';
 import { startHttpFixture, type HttpFixture } from '../fixtures/mcp/http-server';
 import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';

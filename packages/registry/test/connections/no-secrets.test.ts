@@ -1,7 +1,13 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import winston from 'winston';
 import Transport from 'winston-transport';
-import { ConnectionManager, createMemoryBackend, McpRegistry, parseServerConfig, ToolsCache } from '@strata/registry';
+import {
+  ConnectionManager,
+  createMemoryBackend,
+  McpRegistry,
+  parseServerConfig,
+  ToolsCache,
+} from '@strata/registry/internals';
 
 const SECRET = 'sk-live-6f1d2c9e8b7a';
 

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { KeyBuilder, RESERVED_WORDS, ValidationError, decodeKeySegment, encodeKeySegment } from '@strata/registry';
+import {
+  KeyBuilder,
+  RESERVED_WORDS,
+  ValidationError,
+  decodeKeySegment,
+  encodeKeySegment,
+} from '@strata/registry/internals';
 import { caught } from '../helpers';
 
 const keys = new KeyBuilder('strata');

@@ -1,4 +1,4 @@
-import { describeEachRedis, type RedisTopology } from '@strata/test-harness';
+import { describeEachBackend, type RedisTopology } from '@strata/test-harness';
 import {
   AccessAdmin,
   createMemoryBackend,
@@ -6,7 +6,7 @@ import {
   MemoryAccessRepository,
   PrivateTier,
   type RegistryBackend,
-} from '@strata/registry';
+} from '@strata/registry/internals';
 import { backendFor, stdioConfig } from '../helpers';
 
 const NEAR_CACHE_MS = 200;
@@ -141,17 +141,9 @@ function adminSuite(topology: () => RedisTopology | undefined, keyPrefix: () => 
   });
 }
 
-describe('memory: access admin', () => {
-  let id = 0;
+describeEachBackend('access admin', (ctx) =>
   adminSuite(
-    () => undefined,
-    () => `adm${(id += 1)}`,
-  );
-});
-
-describeEachRedis('access admin', (redis) => {
-  adminSuite(
-    () => redis.topology,
-    () => redis.keyPrefix,
-  );
-});
+    () => ctx.topology,
+    () => ctx.keyPrefix,
+  ),
+);

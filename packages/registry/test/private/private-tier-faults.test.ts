@@ -9,7 +9,7 @@ import {
   PrivateTier,
   type PrivateTierOptions,
   type RegistryBackend,
-} from '@strata/registry';
+} from '@strata/registry/internals';
 import { FakeDatabase, gate } from '../helpers';
 
 // Faults of the private tier's load lock (DESIGN §5 "Lease" and "Crash"). Every test owns its

@@ -1,5 +1,10 @@
-import { describeEachRedis, type RedisTopology } from '@strata/test-harness';
-import { createMemoryBackend, PrivateTier, type PrivateTierOptions, type RegistryBackend } from '@strata/registry';
+import { describeEachBackend, type RedisTopology } from '@strata/test-harness';
+import {
+  createMemoryBackend,
+  PrivateTier,
+  type PrivateTierOptions,
+  type RegistryBackend,
+} from '@strata/registry/internals';
 import { backendFor, FakeDatabase, gate, stdioConfig } from '../helpers';
 
 function privateTierSuite(topology: () => RedisTopology | undefined, keyPrefix: () => string): void {
@@ -243,17 +248,9 @@ function privateTierSuite(topology: () => RedisTopology | undefined, keyPrefix: 
   );
 }
 
-describe('memory: private tier', () => {
-  let id = 0;
+describeEachBackend('private tier', (ctx) =>
   privateTierSuite(
-    () => undefined,
-    () => `pt${(id += 1)}`,
-  );
-});
-
-describeEachRedis('private tier', (redis) => {
-  privateTierSuite(
-    () => redis.topology,
-    () => redis.keyPrefix,
-  );
-});
+    () => ctx.topology,
+    () => ctx.keyPrefix,
+  ),
+);

@@ -1,5 +1,5 @@
 import { describeEachRedis } from '@strata/test-harness';
-import { McpRegistry, type NamedServerConfig, type RegistryBackend } from '@strata/registry';
+import { McpRegistry, type NamedServerConfig, type RegistryBackend } from '@strata/registry/internals';
 import { backendFor, nextEvent, stdioConfig } from '../helpers';
 
 const DEPLOY_1: NamedServerConfig[] = [

@@ -14,7 +14,7 @@ import {
   type Logger,
   type RegistryBackend,
   type StoredServer,
-} from '@strata/registry';
+} from '@strata/registry/internals';
 import { stdioConfig } from '../helpers';
 
 /** Deadline of every Redis call of the backends under test. */

@@ -1,5 +1,5 @@
 import { describeEachRedis } from '@strata/test-harness';
-import { McpRegistry, RedisChangeBus, type RegistryBackend } from '@strata/registry';
+import { McpRegistry, RedisChangeBus, type RegistryBackend } from '@strata/registry/internals';
 import { backendFor, nextEvent, stdioConfig } from '../helpers';
 
 describeEachRedis('registry instances sharing one Redis', (redis) => {

@@ -5,7 +5,7 @@ import {
   McpRegistry,
   PrivateTier,
   ValidationError,
-} from '@strata/registry';
+} from '@strata/registry/internals';
 
 /** The ValidationError `work` throws (sync or async). */
 async function rejection(work: () => unknown): Promise<ValidationError> {

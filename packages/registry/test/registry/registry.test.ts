@@ -1,5 +1,5 @@
-import { describeEachRedis, type RedisTopology } from '@strata/test-harness';
-import { McpRegistry, ValidationError, type RegistryBackend, type StoredServer } from '@strata/registry';
+import { describeEachBackend, type RedisTopology } from '@strata/test-harness';
+import { McpRegistry, ValidationError, type RegistryBackend, type StoredServer } from '@strata/registry/internals';
 import { backendFor, stdioConfig } from '../helpers';
 
 const APP = [
@@ -100,17 +100,9 @@ function registrySuite(topology: () => RedisTopology | undefined, keyPrefix: () 
   });
 }
 
-describe('memory: registry', () => {
-  let id = 0;
+describeEachBackend('registry', (ctx) =>
   registrySuite(
-    () => undefined,
-    () => `reg${(id += 1)}`,
-  );
-});
-
-describeEachRedis('registry', (redis) => {
-  registrySuite(
-    () => redis.topology,
-    () => redis.keyPrefix,
-  );
-});
+    () => ctx.topology,
+    () => ctx.keyPrefix,
+  ),
+);

@@ -1,0 +1,115 @@
+import { ValidationError } from '../src/errors/strata-error';
+import { parseStrataYaml } from '../src/formats/parsers';
+import { listPlaceholders, resolvePlaceholders } from '../src/schema/placeholders';
+import { parseServerConfig } from '../src/schema/server-config';
+
+const YAML = `
+servers:
+  github:
+    type: stdio
+    command: \${NODE_BIN}
+    args: ['-y', '@modelcontextprotocol/server-github', '--org=\${ORG}']
+    env:
+      GITHUB_PERSONAL_ACCESS_TOKEN: '\${GITHUB_TOKEN}'
+      LITERAL: 'no placeholders, a $ and {braces}'
+    cwd: /srv/\${ORG}
+  search:
+    type: streamable-http
+    url: https://\${SEARCH_HOST}/mcp?key=\${SEARCH_KEY}
+    headers:
+      Authorization: 'Bearer \${SEARCH_TOKEN}'
+`;
+
+const parsed = parseStrataYaml(YAML, 'strata.yaml');
+const [github, search] = parsed.servers.map((server) => server.config);
+if (!github || !search) throw new Error('fixture did not parse');
+
+const ENV = {
+  NODE_BIN: '/usr/bin/node',
+  ORG: 'acme',
+  GITHUB_TOKEN: 'ghp_resolvedSecretValue123',
+  SEARCH_HOST: 'search.example',
+  SEARCH_KEY: 'k-resolved-987',
+  SEARCH_TOKEN: 'tok-resolved-654',
+};
+
+describe('placeholders', () => {
+  it('stay as written after parsing', () => {
+    expect(github).toMatchObject({
+      command: '${NODE_BIN}',
+      args: ['-y', '@modelcontextprotocol/server-github', '--org=${ORG}'],
+      env: { GITHUB_PERSONAL_ACCESS_TOKEN: '${GITHUB_TOKEN}' },
+      cwd: '/srv/${ORG}',
+    });
+    expect(search).toMatchObject({
+      url: 'https://${SEARCH_HOST}/mcp?key=${SEARCH_KEY}',
+      headers: { Authorization: 'Bearer ${SEARCH_TOKEN}' },
+    });
+  });
+
+  it('are listed once each, in order of first use', () => {
+    expect(listPlaceholders(github)).toEqual(['NODE_BIN', 'ORG', 'GITHUB_TOKEN']);
+    expect(listPlaceholders(search)).toEqual(['SEARCH_HOST', 'SEARCH_KEY', 'SEARCH_TOKEN']);
+  });
+
+  it('resolve in a deep copy, leaving the stored config untouched', () => {
+    const before = structuredClone(github);
+    expect(resolvePlaceholders(github, ENV)).toMatchObject({
+      command: '/usr/bin/node',
+      args: ['-y', '@modelcontextprotocol/server-github', '--org=acme'],
+      env: { GITHUB_PERSONAL_ACCESS_TOKEN: 'ghp_resolvedSecretValue123', LITERAL: 'no placeholders, a $ and {braces}' },
+      cwd: '/srv/acme',
+    });
+    expect(resolvePlaceholders(search, ENV)).toMatchObject({
+      url: 'https://search.example/mcp?key=k-resolved-987',
+      headers: { Authorization: 'Bearer tok-resolved-654' },
+    });
+    expect(github).toEqual(before);
+  });
+
+  it('resolve in one pass: a value that looks like a placeholder is not expanded again', () => {
+    const config = parseServerConfig({ type: 'stdio', command: 'x', args: ['${A}'] });
+    expect(resolvePlaceholders(config, { A: '${B}', B: 'leak' })).toMatchObject({ args: ['${B}'] });
+  });
+
+  it('accept an empty string but not inherited object properties', () => {
+    const config = parseServerConfig({ type: 'stdio', command: 'x', args: ['${A}', '${toString}'] });
+    expect(() => resolvePlaceholders(config, { A: '' })).toThrow(/placeholder \$\{toString\} has no value/);
+  });
+
+  it('report every missing variable with its field path and no resolved value', () => {
+    const env = { ...ENV, ORG: undefined, GITHUB_TOKEN: undefined };
+    let thrown: unknown;
+    try {
+      resolvePlaceholders(github, env, { source: 'strata.yaml', pathPrefix: 'servers.github' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ValidationError);
+    const error = thrown as ValidationError;
+    expect(error.code).toBe('INVALID_CONFIG');
+    expect(error.source).toBe('strata.yaml');
+    expect(error.issues).toEqual([
+      { path: 'servers.github.args.2', message: 'placeholder ${ORG} has no value' },
+      { path: 'servers.github.env.GITHUB_PERSONAL_ACCESS_TOKEN', message: 'placeholder ${GITHUB_TOKEN} has no value' },
+      { path: 'servers.github.cwd', message: 'placeholder ${ORG} has no value' },
+    ]);
+    expect(error.message).not.toContain('/usr/bin/node');
+    expect(JSON.stringify(error.issues)).not.toContain(ENV.NODE_BIN);
+  });
+
+  it('without options report paths relative to the config', () => {
+    let thrown: unknown;
+    try {
+      resolvePlaceholders(search, {});
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ValidationError);
+    expect((thrown as ValidationError).issues.map((issue) => issue.path)).toEqual([
+      'url',
+      'url',
+      'headers.Authorization',
+    ]);
+  });
+});

@@ -1,0 +1,36 @@
+import { Keyv } from 'keyv';
+import { MemoryTierStore } from '../stores/memory-tier-store';
+import type { ToolsEntry } from '../stores/tools-cache';
+import { KeyBuilder, type TierName } from '../keys/key-builder';
+import { MemoryChangeBus } from '../bus/change-bus';
+import { MemoryLease } from '../lease/lease';
+import { MemoryPrivateStore } from '../stores/memory-private-store';
+import { systemClock, type Clock } from '../runtime/clock';
+import type { RegistryBackend } from './backend';
+
+/**
+ * In-process storage for one instance without Redis. Registries that share one memory backend
+ * behave as instances of one deployment (shared stores, one bus).
+ */
+export function createMemoryBackend(options: { keyPrefix?: string; clock?: Clock } = {}): RegistryBackend {
+  const keys = new KeyBuilder(options.keyPrefix);
+  const bus = new MemoryChangeBus();
+  const stores = {
+    app: new MemoryTierStore('app', keys, bus),
+    shared: new MemoryTierStore('shared', keys, bus),
+  } satisfies Record<TierName, MemoryTierStore>;
+  let sequence = 0;
+  return {
+    kind: 'memory',
+    keys,
+    bus,
+    timeoutMs: 0,
+    redis: undefined,
+    tierStore: (tier) => stores[tier],
+    appLease: new MemoryLease(() => (options.clock ?? systemClock).now()),
+    toolsKeyv: new Keyv<ToolsEntry>({ namespace: `${keys.prefix}:tools` }),
+    privateStore: new MemoryPrivateStore(keys, bus, options.clock ?? systemClock),
+    nextVersion: () => Promise.resolve((sequence += 1)),
+    close: () => bus.close(),
+  };
+}

@@ -1,0 +1,163 @@
+import { Keyv } from 'keyv';
+import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import { RedisTierStore } from '../stores/redis-tier-store';
+import type { StoredServer } from '../model/stored-server';
+import { withRedisDeadline } from '../redis/redis-errors';
+import { checkIntegerRanges } from '@strata/config';
+import { KeyBuilder, type TierName } from '../keys/key-builder';
+import { describeError, silentLogger, type Logger } from '../runtime/logger';
+import { RedisChangeBus } from '../bus/redis-change-bus';
+import { RedisLease } from '../lease/lease';
+import { closeClient } from '../redis/close-client';
+import { RedisPrivateStore } from '../stores/redis-private-store';
+import type { UserEntry } from '../stores/private-store';
+import type { ToolsEntry } from '../stores/tools-cache';
+import type { RegistryBackend } from './backend';
+
+/** Where Redis is: a standalone URL or cluster seed nodes. */
+export type RedisConnection =
+  { readonly url: string } | { readonly clusterNodes: ReadonlyArray<{ readonly host: string; readonly port: number }> };
+
+export interface RedisBackendOptions {
+  readonly connection: RedisConnection;
+  /** Prefix of every key and channel. @defaultValue 'strata' */
+  readonly keyPrefix?: string;
+  /** Deadline of every Redis call, connects included, in ms. @defaultValue 2000 */
+  readonly timeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+export const DEFAULT_REDIS_BACKEND_OPTIONS = { keyPrefix: 'strata', timeoutMs: 2_000 } as const;
+
+/**
+ * Connects the clients one registry instance uses: an ioredis client (scripts, counters, locks),
+ * its duplicate for pub/sub, and one `@keyv/redis` adapter per tier namespace over a node-redis
+ * client. Offline queues are off, so a command during an outage fails at once instead of waiting.
+ */
+export async function createRedisBackend(options: RedisBackendOptions): Promise<RegistryBackend> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_BACKEND_OPTIONS.timeoutMs;
+  checkIntegerRanges(options, [['timeoutMs', 10, 60_000]]);
+  const logger = options.logger ?? silentLogger;
+  const keys = new KeyBuilder(options.keyPrefix ?? DEFAULT_REDIS_BACKEND_OPTIONS.keyPrefix);
+  const redisOptions: RedisOptions = {
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    lazyConnect: true,
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 1_000),
+  };
+  const redis =
+    'url' in options.connection
+      ? new Redis(options.connection.url, redisOptions)
+      : new Cluster(
+          options.connection.clusterNodes.map((node) => ({ host: node.host, port: node.port })),
+          {
+            redisOptions,
+            enableOfflineQueue: false,
+            lazyConnect: true,
+            clusterRetryStrategy: redisOptions.retryStrategy,
+          },
+        );
+  redis.on('error', (error: unknown) => logger.warn('redis client error', describeError(error)));
+
+  const socket = {
+    connectTimeout: timeoutMs,
+    reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 1_000),
+  };
+  const nodeRedis =
+    'url' in options.connection
+      ? createClient({ url: options.connection.url, socket, disableOfflineQueue: true })
+      : createCluster({
+          rootNodes: options.connection.clusterNodes.map((node) => ({ url: `redis://${node.host}:${node.port}` })),
+          defaults: { socket, disableOfflineQueue: true },
+        });
+  nodeRedis.on('error', (error: unknown) => logger.warn('keyv redis client error', describeError(error)));
+
+  await withRedisDeadline('connect', timeoutMs, async () => {
+    await redis.connect();
+    await nodeRedis.connect();
+  }).catch((error: unknown) => {
+    redis.disconnect();
+    nodeRedis.destroy();
+    throw error;
+  });
+
+  const bus = new RedisChangeBus(redis, keys.busChannel(), timeoutMs, logger);
+  const tierKeyv = (tier: TierName): Keyv<StoredServer> => {
+    const adapter = new KeyvRedis<StoredServer>(nodeRedis, {
+      namespace: keys.tierNamespace(tier),
+      throwOnErrors: true,
+    });
+    const keyv = new Keyv<StoredServer>({
+      store: adapter,
+      namespace: keys.tierNamespace(tier),
+      useKeyPrefix: false,
+      throwOnErrors: true,
+    });
+    keyv.on('error', (error: unknown) => logger.warn('keyv error', { tier, ...describeError(error) }));
+    return keyv;
+  };
+  const stores = {
+    app: new RedisTierStore('app', {
+      client: redis,
+      keyv: tierKeyv('app'),
+      keys,
+      channel: keys.busChannel(),
+      timeoutMs,
+    }),
+    shared: new RedisTierStore('shared', {
+      client: redis,
+      keyv: tierKeyv('shared'),
+      keys,
+      channel: keys.busChannel(),
+      timeoutMs,
+    }),
+  } satisfies Record<TierName, RedisTierStore>;
+
+  const privateKeyv = new Keyv<UserEntry>({
+    store: new KeyvRedis<UserEntry>(nodeRedis, { throwOnErrors: true }),
+    useKeyPrefix: false,
+    throwOnErrors: true,
+  });
+  // Keyv gives a store without a namespace its default one ("keyv"); per-user keys are complete
+  // already (they carry the user's hash tag), so clear it, as @keyv/redis's createKeyv does.
+  privateKeyv.namespace = undefined;
+  privateKeyv.on('error', (error: unknown) => logger.warn('keyv error', { tier: 'private', ...describeError(error) }));
+  const privateStore = new RedisPrivateStore({
+    client: redis,
+    keyv: privateKeyv,
+    keys,
+    channel: keys.busChannel(),
+    timeoutMs,
+  });
+
+  const toolsNamespace = keys.toolsNamespace();
+  const toolsKeyv = new Keyv<ToolsEntry>({
+    store: new KeyvRedis<ToolsEntry>(nodeRedis, { namespace: toolsNamespace, throwOnErrors: true }),
+    namespace: toolsNamespace,
+    useKeyPrefix: false,
+    throwOnErrors: true,
+  });
+  toolsKeyv.on('error', (error: unknown) => logger.warn('keyv error', { cache: 'tools', ...describeError(error) }));
+
+  return {
+    kind: 'redis',
+    keys,
+    bus,
+    timeoutMs,
+    redis,
+    tierStore: (tier) => stores[tier],
+    appLease: new RedisLease(redis, keys.appLeaderKey(), timeoutMs),
+    privateStore,
+    toolsKeyv,
+    nextVersion: () => withRedisDeadline('next version', timeoutMs, () => redis.incr(keys.versionSequenceKey())),
+    async close() {
+      await bus.close();
+      await closeClient(redis, timeoutMs);
+      nodeRedis.destroy();
+    },
+  };
+}

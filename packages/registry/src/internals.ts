@@ -1,0 +1,132 @@
+// @strata/registry/internals — the building blocks behind `createStrata()`, for advanced use
+// (a custom backend, a component on its own) and for tests. The root export (`index.ts`) is the
+// facade and what a user of it needs; everything here may change between minor versions.
+
+export { createStrata, Strata } from './strata';
+export type { StrataStats } from './strata';
+export { resolveStrataOptions } from './strata-options';
+export type { ResolvedStrataOptions, StrataOptions } from './strata-options';
+export { StrataAdmin } from './admin/strata-admin';
+export type { AdminServer, ServerAccess } from './admin/strata-admin';
+export { EventFeed, projectChangeEvent, projectConnectionChange } from './events/event-feed';
+export type { PublicEventListener } from './events/event-feed';
+export { RedisUnavailableError, isConnectionError, withRedisDeadline } from './redis/redis-errors';
+export { REPLY } from './redis/script-replies';
+export { SCRIPTS, scriptCommand } from './redis/scripts';
+export { LeaseWatchdog, withLeaseWatchdog } from './lease/lease-watchdog';
+export type { LeaseWatchdogOptions } from './lease/lease-watchdog';
+export { MemoryLeaseKeys, RedisLeaseKeys } from './lease/lease';
+export { checkedEvent } from './model/change-event';
+export type { ServerSource } from './model/server-source';
+export type { BusStats } from './bus/change-bus';
+export type { NearCacheStats } from './stores/tier-near-cache';
+export type { ConnectionStateChange, ConnectionStateListener } from './connections/connection-manager';
+export type { PrivateLoaderContext } from './private/private-tier-options';
+
+export { ERROR_CODES, StrataError, ValidationError, isStrataError } from '@strata/config';
+export type { ErrorCode, FieldIssue } from '@strata/config';
+
+export {
+  assertServerName,
+  assertUserId,
+  RESERVED_WORDS,
+  SERVER_NAME_PATTERN,
+  serverNameProblem,
+  USER_ID_PATTERN,
+  userIdProblem,
+} from '@strata/config';
+export { decodeKeySegment, encodeKeySegment, KeyBuilder } from './keys/key-builder';
+export type { TierName } from './keys/key-builder';
+
+export {
+  MAX_TIMEOUT_MS,
+  PLACEHOLDER_PATTERN,
+  SERVER_TYPES,
+  parseServerConfig,
+  serverConfigSchema,
+} from '@strata/config';
+export type {
+  HttpServerConfig,
+  ParseServerConfigOptions,
+  ServerConfig,
+  ServerConfigInput,
+  ServerType,
+  StdioServerConfig,
+  WebSocketServerConfig,
+} from '@strata/config';
+export {
+  STRATA_CONFIG_VERSION,
+  parseClaudeDesktopJson,
+  parseLibreChatYaml,
+  parseStrataYaml,
+  serializeStrataYaml,
+} from '@strata/config';
+export type { NamedServerConfig, ParsedServers } from '@strata/config';
+export { listPlaceholders, resolvePlaceholders } from '@strata/config';
+export type { ResolvePlaceholdersOptions } from '@strata/config';
+export { MASK, redactConfigForLog, sanitizeForBrowser } from '@strata/config';
+export type { BrowserServerConfig } from '@strata/config';
+
+export type { StoredServer, Tier } from './model/stored-server';
+export type { PutResult, ReplaceOptions, ReplaceResult, TierMeta, TierSnapshot, TierStore } from './stores/tier-store';
+export { MemoryTierStore } from './stores/memory-tier-store';
+export { RedisTierStore } from './stores/redis-tier-store';
+export type { RedisTierStoreDeps } from './stores/redis-tier-store';
+
+export { MemoryChangeBus } from './bus/change-bus';
+export type { ChangeBus, ChangeListener } from './bus/change-bus';
+export { RedisChangeBus } from './bus/redis-change-bus';
+export { changeEventSchema, parseChangeEvent } from './model/change-event';
+export type { ChangeEvent } from './model/change-event';
+
+export type { RegistryBackend } from './backends/backend';
+export { createMemoryBackend } from './backends/memory-backend';
+export { createRedisBackend, DEFAULT_REDIS_BACKEND_OPTIONS } from './backends/redis-backend';
+export type { RedisBackendOptions, RedisConnection } from './backends/redis-backend';
+
+export { describeError, silentLogger } from './runtime/logger';
+export type { Logger } from './runtime/logger';
+
+export { McpRegistry } from './registry/registry';
+export type { ReadOptions } from './registry/registry';
+export { DEFAULT_REGISTRY_OPTIONS } from './registry/registry-options';
+export type { RegistryOptions } from './registry/registry-options';
+export type { PrivateTierSource } from './model/private-tier-source';
+export { initializeAppTier } from './registry/app-tier-initializer';
+export type { AppTierInitOptions, AppTierInitResult } from './registry/app-tier-initializer';
+export { canonicalJson, contentHash } from './runtime/content-hash';
+export { TierNearCache } from './stores/tier-near-cache';
+export type { NearCacheOptions } from './stores/tier-near-cache';
+export { systemClock } from './runtime/clock';
+export type { Clock } from './runtime/clock';
+export { MemoryLease, RedisLease, newLeaseToken } from './lease/lease';
+export type { Lease, LeaseAttempt } from './lease/lease';
+
+export { PrivateTier } from './private/private-tier';
+export type { PrivateTierStats } from './private/private-tier';
+export { DEFAULT_PRIVATE_TIER_OPTIONS } from './private/private-tier-options';
+export type {
+  PrivateLoader,
+  PrivateServerRecord,
+  PrivateTierHooks,
+  PrivateTierOptions,
+} from './private/private-tier-options';
+export type { CommitOutcome, LoadLockAttempt, PrivateStore, UserEntry } from './stores/private-store';
+export { MemoryPrivateStore } from './stores/memory-private-store';
+export { RedisPrivateStore } from './stores/redis-private-store';
+export type { RedisPrivateStoreDeps } from './stores/redis-private-store';
+export { AccessAdmin } from './admin/access-admin';
+export type { AccessAdminOptions } from './admin/access-admin';
+export { MemoryAccessRepository } from './private/access-repository';
+export type { AccessRepository, PrivateServerDefinition } from './private/access-repository';
+
+export { ConnectionManager } from './connections/connection-manager';
+export type { ConnectionStatus } from './connections/connection-manager';
+export { connectionKey, DEFAULT_CONNECTION_OPTIONS } from './connections/connection-options';
+export type { ConnectionManagerOptions, ConnectionScope, ReconnectOptions } from './connections/connection-options';
+export { McpConnection } from './connections/mcp-connection';
+export type { ConnectionState, McpConnectionHooks } from './connections/mcp-connection';
+export { ToolsCache } from './stores/tools-cache';
+export type { ToolsCacheOptions, ToolsEntry } from './stores/tools-cache';
+export { createTransport } from './connections/transport-factory';
+export type { TransportFactory } from './connections/transport-factory';

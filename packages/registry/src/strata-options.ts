@@ -1,0 +1,122 @@
+import { checkIntegerRanges, ValidationError, type FieldIssue, type NamedServerConfig } from '@strata/config';
+import type { RegistryBackend } from './backends/backend';
+import type { RedisConnection } from './backends/redis-backend';
+import type { ConnectionManagerOptions } from './connections/connection-options';
+import type { AccessRepository } from './private/access-repository';
+import type { PrivateLoader, PrivateTierHooks } from './private/private-tier-options';
+import { DEFAULT_PRIVATE_TIER_OPTIONS } from './private/private-tier-options';
+import { DEFAULT_REGISTRY_OPTIONS } from './registry/registry-options';
+import type { Clock } from './runtime/clock';
+import type { Logger } from './runtime/logger';
+
+/** Options of {@link createStrata}. Every field is optional: `createStrata()` runs in memory. */
+export interface StrataOptions {
+  /** Redis (standalone URL or cluster seed nodes). @defaultValue memory: one process, no Redis */
+  readonly redis?: RedisConnection;
+  /**
+   * A backend built by the caller, e.g. one memory backend shared by several instances of one
+   * process (tests, benches). The caller closes it; `close()` does not. Not with `redis`.
+   */
+  readonly backend?: RegistryBackend;
+  /** Prefix of every Redis key and channel. @defaultValue 'strata' */
+  readonly keyPrefix?: string;
+  /** Deadline of every Redis call, connects included. @defaultValue 2000 */
+  readonly redisTimeoutMs?: number;
+  /** This deploy's app-tier servers (e.g. `parseStrataYaml(file).servers`). @defaultValue [] */
+  readonly appServers?: readonly NamedServerConfig[];
+  /** The source of truth for private servers and who may use them. @defaultValue an in-process repository */
+  readonly repository?: AccessRepository;
+  /** Reads one user's private servers. @defaultValue `repository.serversForUser` */
+  readonly loader?: PrivateLoader;
+  /** winston-compatible logger. @defaultValue silent */
+  readonly logger?: Logger;
+  /** @defaultValue the system clock */
+  readonly clock?: Clock;
+  /** Names this instance in every event, log and lock, for all its components. @defaultValue a random id */
+  readonly instanceId?: string;
+  readonly registry?: {
+    /** Longest time an app/shared near-cache snapshot is served without revalidation. @defaultValue 1000 */
+    readonly nearCacheMaxStalenessMs?: number;
+    /** TTL of the app tier's leader lease. @defaultValue 5000 */
+    readonly appLeaseTtlMs?: number;
+    /** Longest wait at start-up for the app tier to be ready. @defaultValue 15000 */
+    readonly appReadyTimeoutMs?: number;
+  };
+  readonly privateTier?: {
+    /** @defaultValue 10000 */
+    readonly lockTtlMs?: number;
+    /** TTL of a user's cached servers and loaded flag. @defaultValue 3600000 */
+    readonly dataTtlMs?: number;
+    /** @defaultValue 3 × lockTtlMs */
+    readonly loadTimeoutMs?: number;
+    /** How long this process serves its own copy of a user's servers. @defaultValue 1000 */
+    readonly nearCacheTtlMs?: number;
+    /** @defaultValue 3 */
+    readonly maxCommitAttempts?: number;
+    readonly hooks?: PrivateTierHooks;
+  };
+  readonly admin?: {
+    /**
+     * How long a promote or demote keeps a server in both tiers. Must exceed both near-cache
+     * bounds (`registry.nearCacheMaxStalenessMs`, `privateTier.nearCacheTtlMs`).
+     * @defaultValue 250 ms more than the larger near-cache bound
+     */
+    readonly moveSettleMs?: number;
+  };
+  readonly connections?: Omit<
+    ConnectionManagerOptions,
+    'registry' | 'bus' | 'toolsCache' | 'logger' | 'clock' | 'instanceId'
+  >;
+  readonly tools?: {
+    /** TTL of a tool list. @defaultValue 3600000 */
+    readonly ttlMs?: number;
+  };
+  /** Bound of `start()`. @defaultValue appReadyTimeoutMs + 5000 */
+  readonly startTimeoutMs?: number;
+}
+
+/** Margin by which the default settle time exceeds the near-cache bounds. */
+const SETTLE_MARGIN_MS = 250;
+
+/** Options with every cross-component default decided (what {@link createStrata} builds from). */
+export interface ResolvedStrataOptions {
+  readonly nearCacheMaxStalenessMs: number;
+  readonly privateNearCacheTtlMs: number;
+  readonly moveSettleMs: number;
+  readonly startTimeoutMs: number;
+}
+
+/**
+ * Range checks, then the rules no single component can check: one storage choice, and a move's
+ * settle time longer than every near cache that could still show the old tier. One
+ * `INVALID_OPTIONS` error names every bad field.
+ */
+export function resolveStrataOptions(options: StrataOptions): ResolvedStrataOptions {
+  checkIntegerRanges(options, [
+    ['redisTimeoutMs', 10, 60_000],
+    ['startTimeoutMs', 100, 3_600_000],
+  ]);
+  const nearCacheMaxStalenessMs =
+    options.registry?.nearCacheMaxStalenessMs ?? DEFAULT_REGISTRY_OPTIONS.nearCacheMaxStalenessMs;
+  const privateNearCacheTtlMs = options.privateTier?.nearCacheTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.nearCacheTtlMs;
+  const bound = Math.max(nearCacheMaxStalenessMs, privateNearCacheTtlMs);
+  const moveSettleMs = options.admin?.moveSettleMs ?? bound + SETTLE_MARGIN_MS;
+  const issues: FieldIssue[] = [];
+  if (options.redis && options.backend) {
+    issues.push({ path: 'backend', message: 'give either redis or backend, not both' });
+  }
+  if (options.admin?.moveSettleMs !== undefined && moveSettleMs <= bound) {
+    issues.push({
+      path: 'admin.moveSettleMs',
+      message: `must exceed the near-cache bounds (${bound} ms): a slower setting lets a promote or demote hide a server`,
+    });
+  }
+  if (issues.length > 0) throw new ValidationError('INVALID_OPTIONS', issues);
+  const appReadyTimeoutMs = options.registry?.appReadyTimeoutMs ?? DEFAULT_REGISTRY_OPTIONS.appReadyTimeoutMs;
+  return {
+    nearCacheMaxStalenessMs,
+    privateNearCacheTtlMs,
+    moveSettleMs,
+    startTimeoutMs: options.startTimeoutMs ?? appReadyTimeoutMs + 5_000,
+  };
+}

@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import { StrataError, type ConnectionStateName } from '@strata/config';
+import { AccessAdmin } from './admin/access-admin';
+import { StrataAdmin } from './admin/strata-admin';
+import type { RegistryBackend } from './backends/backend';
+import { createMemoryBackend } from './backends/memory-backend';
+import { createRedisBackend } from './backends/redis-backend';
+import type { BusStats } from './bus/change-bus';
+import { ConnectionManager } from './connections/connection-manager';
+import { EventFeed, type PublicEventListener } from './events/event-feed';
+import type { StoredServer } from './model/stored-server';
+import { MemoryAccessRepository } from './private/access-repository';
+import { PrivateTier, type PrivateTierStats } from './private/private-tier';
+import { McpRegistry, type ReadOptions } from './registry/registry';
+import { systemClock } from './runtime/clock';
+import { describeError, silentLogger, type Logger } from './runtime/logger';
+import type { NearCacheStats } from './stores/tier-near-cache';
+import { ToolsCache } from './stores/tools-cache';
+import { resolveStrataOptions, type StrataOptions } from './strata-options';
+
+/** Every counter of one instance, in one place (an API exports them as metrics). */
+export interface StrataStats {
+  readonly instanceId: string;
+  /** Private tier: loader calls, commits, lock waits, stale-generation drops, lost locks, near-cache hits/misses. */
+  readonly privateTier: Readonly<PrivateTierStats>;
+  /** App and shared near caches: hits, misses, refresh failures. */
+  readonly nearCache: Readonly<Record<'app' | 'shared', NearCacheStats>>;
+  /** Change bus: events received, malformed messages dropped, subscriber reconnects. */
+  readonly bus: Readonly<BusStats>;
+  /** This instance's live connections by state. */
+  readonly connections: Readonly<Record<ConnectionStateName, number>>;
+}
+
+/**
+ * One Strata instance: storage backend, private tier, registry, admin, tools cache, connections
+ * and the public event feed, built and wired by {@link createStrata} with one `instanceId`.
+ * `start()` starts them in order; `close()` stops everything it built.
+ */
+export class Strata {
+  private started: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  /** @internal Built by {@link createStrata}. */
+  constructor(
+    readonly instanceId: string,
+    /** Storage: tier stores, private store, bus, leases. */
+    readonly backend: RegistryBackend,
+    private readonly ownsBackend: boolean,
+    /** The private tier: lazy, once-across-instances loading of users' private servers. */
+    readonly privateTier: PrivateTier,
+    /** Reads: a user's effective set (app ∪ shared ∪ private). */
+    readonly registry: McpRegistry,
+    /** Admin actions: create, update, delete, share, promote, demote. */
+    readonly admin: StrataAdmin,
+    /** Tool lists per server, shared across instances. */
+    readonly tools: ToolsCache,
+    /** Live MCP connections (app, user, chat-session scopes). */
+    readonly connections: ConnectionManager,
+    private readonly feed: EventFeed,
+    private readonly logger: Logger,
+    private readonly startTimeoutMs: number,
+  ) {}
+
+  /**
+   * Subscribes the private tier, then starts the registry (app tier made current by one leader,
+   * near caches warmed). Bounded by `startTimeoutMs` (`TIMEOUT`); idempotent.
+   */
+  start(): Promise<void> {
+    if (this.closing) return Promise.reject(new StrataError('CLOSED', 'this Strata instance is closed'));
+    this.started ??= withDeadline(
+      (async () => {
+        await this.privateTier.start();
+        await this.registry.start();
+      })(),
+      this.startTimeoutMs,
+      () => new StrataError('TIMEOUT', `Strata did not start within ${this.startTimeoutMs} ms`),
+    );
+    return this.started;
+  }
+
+  /** The login hook: loads the user's private servers (once across instances) and returns the effective set. */
+  async login(userId: string): Promise<Map<string, StoredServer>> {
+    await this.privateTier.ensureLoaded(userId);
+    return this.registry.getServers({ userId });
+  }
+
+  /** The effective set of a user (or the app without `userId`): each name once, app > shared > private. */
+  getServers(options: ReadOptions = {}): Promise<Map<string, StoredServer>> {
+    return this.registry.getServers(options);
+  }
+
+  /** One server as the user would get it, or undefined. */
+  getServer(name: string, options: ReadOptions = {}): Promise<StoredServer | undefined> {
+    return this.registry.getServer(name, options);
+  }
+
+  /**
+   * Calls `listener` with every public event: every instance's server, tier, access, load and
+   * tools changes, and this instance's connection state changes. Never a config, env or header.
+   */
+  subscribe(listener: PublicEventListener): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  stats(): StrataStats {
+    const connections: Record<ConnectionStateName, number> = {
+      connecting: 0,
+      connected: 0,
+      reconnecting: 0,
+      error: 0,
+      closed: 0,
+    };
+    for (const { status } of this.connections.status()) connections[status.state] += 1;
+    return {
+      instanceId: this.instanceId,
+      privateTier: { ...this.privateTier.stats },
+      nearCache: this.registry.nearCacheStats(),
+      bus: { ...this.backend.bus.stats },
+      connections,
+    };
+  }
+
+  /**
+   * Stops everything in reverse order of dependence — event feed, connections (children end,
+   * sessions are terminated), tools cache, registry, private tier (loaders aborted) — then closes
+   * the backend if this instance built it. Idempotent; nothing is left running.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.feed.close();
+      await this.connections.close().catch((error: unknown) => {
+        this.logger.warn('strata: closing connections failed', describeError(error));
+      });
+      this.tools.close();
+      this.registry.close();
+      this.privateTier.close();
+      if (this.ownsBackend) await this.backend.close();
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * Builds one Strata instance: memory by default, Redis (standalone or cluster) with `redis`, or
+ * the caller's `backend`. Options are checked together (`INVALID_OPTIONS` names every bad field,
+ * cross-component rules included) before anything connects; a failure after the backend connected
+ * closes it again. Call `start()` next.
+ *
+ * ```ts
+ * const strata = await createStrata({ redis: { url: process.env.REDIS_URI! }, appServers, repository });
+ * await strata.start();
+ * const servers = await strata.login(userId);
+ * await strata.close();
+ * ```
+ */
+export async function createStrata(options: StrataOptions = {}): Promise<Strata> {
+  const resolved = resolveStrataOptions(options);
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const instanceId = options.instanceId ?? randomBytes(6).toString('hex');
+  const repository = options.repository ?? new MemoryAccessRepository();
+  const loader = options.loader ?? ((userId: string) => repository.serversForUser(userId));
+
+  const backend =
+    options.backend ??
+    (options.redis
+      ? await createRedisBackend({
+          connection: options.redis,
+          logger,
+          ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
+          ...(options.redisTimeoutMs === undefined ? {} : { timeoutMs: options.redisTimeoutMs }),
+        })
+      : createMemoryBackend({ clock, ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }) }));
+  try {
+    const privateTier = new PrivateTier({
+      ...options.privateTier,
+      store: backend.privateStore,
+      bus: backend.bus,
+      loader,
+      logger,
+      clock,
+      instanceId,
+      nearCacheTtlMs: resolved.privateNearCacheTtlMs,
+    });
+    const registry = new McpRegistry({
+      ...options.registry,
+      backend,
+      privateTier,
+      appServers: options.appServers ?? [],
+      logger,
+      clock,
+      instanceId,
+      nearCacheMaxStalenessMs: resolved.nearCacheMaxStalenessMs,
+    });
+    const access = new AccessAdmin({
+      registry,
+      privateTier,
+      repository,
+      backend,
+      clock,
+      moveSettleMs: resolved.moveSettleMs,
+    });
+    const negativeTtlMs = options.connections?.negativeTtlMs;
+    const tools = new ToolsCache({
+      keyv: backend.toolsKeyv,
+      bus: backend.bus,
+      instanceId,
+      clock,
+      ...(negativeTtlMs === undefined ? {} : { negativeTtlMs }),
+      ...(options.tools?.ttlMs === undefined ? {} : { ttlMs: options.tools.ttlMs }),
+    });
+    const connections = new ConnectionManager({
+      ...options.connections,
+      registry,
+      bus: backend.bus,
+      toolsCache: tools,
+      logger,
+      clock,
+      instanceId,
+    });
+    const feed = new EventFeed(backend.bus, connections, instanceId, logger);
+    const admin = new StrataAdmin(registry, access, repository);
+    return new Strata(
+      instanceId,
+      backend,
+      options.backend === undefined,
+      privateTier,
+      registry,
+      admin,
+      tools,
+      connections,
+      feed,
+      logger,
+      resolved.startTimeoutMs,
+    );
+  } catch (error) {
+    if (options.backend === undefined) await backend.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Settles with `work`, or rejects with `timeoutError()` after `timeoutMs`; the timer is always cleared. */
+function withDeadline<T>(work: Promise<T>, timeoutMs: number, timeoutError: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeoutError()), timeoutMs);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
