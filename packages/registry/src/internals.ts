@@ -10,6 +10,7 @@ export { StrataAdmin } from './admin/strata-admin';
 export type { AdminServer, ServerAccess } from './admin/strata-admin';
 export { EventFeed, projectChangeEvent, projectConnectionChange } from './events/event-feed';
 export type { PublicEventListener } from './events/event-feed';
+export type { ConnectionScope as PublicConnectionScope, PublicEvent } from '@strata/config';
 export { RedisUnavailableError, isConnectionError, withRedisDeadline } from './redis/redis-errors';
 export { REPLY } from './redis/script-replies';
 export { SCRIPTS, scriptCommand } from './redis/scripts';

@@ -121,16 +121,16 @@ export class Strata {
   }
 
   /**
-   * Stops everything in reverse order of dependence — event feed, connections (children end,
-   * sessions are terminated), tools cache, registry, private tier (loaders aborted) — then closes
+   * Stops everything in reverse order of dependence — connections (children end, sessions are
+   * terminated; subscribers see them close), event feed, tools cache, registry, private tier (loaders aborted) — then closes
    * the backend if this instance built it. Idempotent; nothing is left running.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.feed.close();
       await this.connections.close().catch((error: unknown) => {
         this.logger.warn('strata: closing connections failed', describeError(error));
       });
+      this.feed.close(); // after the connections, so subscribers see them close
       this.tools.close();
       this.registry.close();
       this.privateTier.close();

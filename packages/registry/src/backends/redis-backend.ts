@@ -80,8 +80,13 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     await redis.connect();
     await nodeRedis.connect();
   }).catch((error: unknown) => {
+    // Cleanup must never mask the cause: destroying a client that never connected throws.
     redis.disconnect();
-    nodeRedis.destroy();
+    try {
+      nodeRedis.destroy();
+    } catch {
+      // already closed
+    }
     throw error;
   });
 

@@ -33,9 +33,8 @@ export function decodeKeySegment(segment: string): string {
  * | key | form | slot |
  * | --- | --- | --- |
  * | tier namespace (Keyv) | `{P:app}` / `{P:shared}` → values at `{P:app}::<name>` | one per tier |
- * | tier index (name → version) | `{P:app}:index` | tier |
- * | tier version (bumped on every change) | `{P:app}:tier-version` | tier |
- * | app-tier leader lease / ready marker | `{P:app}:leader`, `{P:app}:ready` | app tier |
+ * | tier index (name → version; `#tier` version, `#hash` ready marker) | `{P:app}:index` | tier |
+ * | app-tier leader lease | `{P:app}:leader` | app tier |
  * | config version sequence | `{P:seq}` | own |
  * | change bus channel | `P:bus` | (pub/sub) |
  * | tool lists (Keyv) | `P:tools::<name>` | own |
@@ -73,16 +72,8 @@ export class KeyBuilder {
     return `${this.tierNamespace(tier)}:index`;
   }
 
-  tierVersionKey(tier: TierName): string {
-    return `${this.tierNamespace(tier)}:tier-version`;
-  }
-
   appLeaderKey(): string {
     return `${this.tierNamespace('app')}:leader`;
-  }
-
-  appReadyKey(): string {
-    return `${this.tierNamespace('app')}:ready`;
   }
 
   versionSequenceKey(): string {

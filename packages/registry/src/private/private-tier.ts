@@ -35,7 +35,7 @@ export interface PrivateTierStats {
 }
 
 /**
- * The private tier (docs/private-tier.md): a user's private servers are loaded lazily, once across all
+ * The private tier (docs/architecture.md, "The private tier"): a user's private servers are loaded lazily, once across all
  * instances, under a fenced Redis load lock, committed with the loaded flag as one entry with one
  * TTL, and dropped by a generation bump whenever the user's access changes.
  */

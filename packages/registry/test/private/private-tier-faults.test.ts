@@ -12,7 +12,7 @@ import {
 } from '@strata/registry/internals';
 import { FakeDatabase, gate } from '../helpers';
 
-// Faults of the private tier's load lock (DESIGN §5 "Lease" and "Crash"). Every test owns its
+// Faults of the private tier's load lock (docs/architecture.md, "The private tier"). Every test owns its
 // redis-server, so pausing or losing it never disturbs the suites on the shared servers.
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');

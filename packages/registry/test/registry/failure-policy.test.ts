@@ -1,4 +1,4 @@
-// DESIGN §8, failure policy, against a redis-server this file owns (never the shared ones):
+// The failure policy (docs/architecture.md, "Failure policy"), against a redis-server this file owns (never the shared ones):
 // Redis killed, paused and restarted under a running registry. Reads keep working from the near
 // cache (its stale-serving path, forced with a fake clock), writes fail with REDIS_UNAVAILABLE
 // within their deadline (nothing hangs), everything works again once Redis is back, and no
@@ -149,7 +149,7 @@ afterEach(async () => {
   expect(unhandled).toEqual([]);
 });
 
-describe('failure policy (DESIGN §8) on a redis-server killed, paused and restarted', () => {
+describe('failure policy on a redis-server killed, paused and restarted', () => {
   it('Redis killed: reads served from the near cache, writes fail REDIS_UNAVAILABLE in time; all works after restart', async () => {
     const a = await startInstance();
     const wiki = await a.registry.addSharedServer('wiki', stdioConfig('node', ['wiki.js']));

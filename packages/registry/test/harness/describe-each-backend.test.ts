@@ -1,0 +1,51 @@
+import { describeEachBackend, type BackendKind } from '@strata/test-harness';
+import type { RegistryBackend } from '@strata/registry/internals';
+import { stored } from '../helpers';
+
+// The harness's describeEachBackend (packages/test-harness/src/describe-each-backend.ts). It lives
+// here, not in the harness's own tests, because that project starts MongoDB and this needs none.
+const seen: BackendKind[] = [];
+
+describeEachBackend('describeEachBackend runs a suite on each backend', (ctx) => {
+  let previousPrefix = '';
+  let previous: RegistryBackend[] = [];
+  let heardAfterClose = 0;
+
+  it('gives each test a key prefix and a backend on it (memory: one per test; Redis: one per call)', async () => {
+    seen.push(ctx.kind);
+    expect(ctx.topology?.kind ?? 'memory').toBe(ctx.kind);
+    expect(ctx.keyPrefix).toMatch(/^[A-Za-z0-9]+$/);
+    previousPrefix = ctx.keyPrefix;
+    const a = await ctx.newBackend();
+    const b = await ctx.newBackend({ timeoutMs: 500 });
+    expect(a.keys.prefix).toBe(ctx.keyPrefix);
+    expect(a.kind).toBe(ctx.kind === 'memory' ? 'memory' : 'redis');
+    if (ctx.kind === 'memory') {
+      expect(b).toBe(a); // instances of one deployment share the memory backend
+    } else {
+      expect(b).not.toBe(a);
+      expect(b.timeoutMs).toBe(500);
+    }
+    await a.tierStore('shared').put(stored('alpha', 1));
+    a.bus.subscribe(() => (heardAfterClose += 1));
+    previous = [a, b];
+  });
+
+  it('closed the previous test’s backends and changed the key prefix', async () => {
+    expect(ctx.keyPrefix).not.toBe(previousPrefix);
+    for (const backend of previous) {
+      if (backend.redis) expect(['disconnecting', 'close', 'end']).toContain(backend.redis.status); // quit
+    }
+    if (ctx.kind === 'memory') {
+      await previous[0]?.bus.publish({ type: 'users.invalidated', userIds: ['u1'], origin: 'x' });
+      expect(heardAfterClose).toBe(0); // the closed bus dropped its listeners
+    }
+    const fresh = await ctx.newBackend();
+    expect(fresh).not.toBe(previous[0]);
+    await expect(fresh.tierStore('shared').get('alpha')).resolves.toBeUndefined();
+  });
+});
+
+afterAll(() => {
+  expect(seen.sort()).toEqual(['cluster', 'memory', 'standalone']);
+});
