@@ -10,7 +10,7 @@ export { StrataAdmin } from './admin/strata-admin';
 export type { AdminServer, ServerAccess } from './admin/strata-admin';
 export { EventFeed, projectChangeEvent, projectConnectionChange } from './events/event-feed';
 export type { PublicEventListener } from './events/event-feed';
-export type { ConnectionScope as PublicConnectionScope, PublicEvent } from '@strata/config';
+export type { PublicEvent } from '@strata/config';
 export { RedisUnavailableError, isConnectionError, withRedisDeadline } from './redis/redis-errors';
 export { REPLY } from './redis/script-replies';
 export { SCRIPTS, scriptCommand } from './redis/scripts';
@@ -21,6 +21,8 @@ export { checkedEvent } from './model/change-event';
 export type { ServerSource } from './model/server-source';
 export type { BusStats } from './bus/change-bus';
 export type { NearCacheStats } from './stores/tier-near-cache';
+export { LocalCache } from './stores/local-cache';
+export type { LocalCacheOptions } from './stores/local-cache';
 export type { ConnectionStateChange, ConnectionStateListener } from './connections/connection-manager';
 export type { PrivateLoaderContext } from './private/private-tier-options';
 

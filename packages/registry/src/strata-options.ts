@@ -51,6 +51,8 @@ export interface StrataOptions {
     readonly loadTimeoutMs?: number;
     /** How long this process serves its own copy of a user's servers. @defaultValue 1000 */
     readonly nearCacheTtlMs?: number;
+    /** Most users whose servers this process keeps a copy of. @defaultValue 10000 */
+    readonly nearCacheMaxUsers?: number;
     /** @defaultValue 3 */
     readonly maxCommitAttempts?: number;
     readonly hooks?: PrivateTierHooks;

@@ -47,6 +47,8 @@ export interface PrivateTierOptions {
   readonly loadTimeoutMs?: number;
   /** How long this process serves its own copy without a round trip. @defaultValue 1000 */
   readonly nearCacheTtlMs?: number;
+  /** Most users whose servers this process keeps a copy of (least recently used evicted). @defaultValue 10000 */
+  readonly nearCacheMaxUsers?: number;
   /** Commits refused as stale before giving up with STALE_GENERATION. @defaultValue 3 */
   readonly maxCommitAttempts?: number;
   readonly hooks?: PrivateTierHooks;
@@ -56,6 +58,7 @@ export const DEFAULT_PRIVATE_TIER_OPTIONS = {
   lockTtlMs: 10_000,
   dataTtlMs: 3_600_000,
   nearCacheTtlMs: 1_000,
+  nearCacheMaxUsers: 10_000,
   maxCommitAttempts: 3,
 } as const;
 
@@ -65,6 +68,7 @@ export function checkPrivateTierOptions(options: PrivateTierOptions): void {
     ['dataTtlMs', 100, 30 * 86_400_000],
     ['loadTimeoutMs', 50, 3_600_000],
     ['nearCacheTtlMs', 0, 60_000],
+    ['nearCacheMaxUsers', 0, 10_000_000],
     ['maxCommitAttempts', 1, 100],
   ];
   checkIntegerRanges(options, ranges);

@@ -9,6 +9,7 @@ import type { ChangeEvent } from '../model/change-event';
 import { systemClock, type Clock } from '../runtime/clock';
 import type { PrivateTierSource } from '../model/private-tier-source';
 import { LeaseWatchdog } from '../lease/lease-watchdog';
+import { LocalCache } from '../stores/local-cache';
 import type { PrivateStore, UserEntry } from '../stores/private-store';
 import {
   checkPrivateTierOptions,
@@ -59,9 +60,8 @@ export class PrivateTier implements PrivateTierSource {
   private readonly lockTtlMs: number;
   private readonly dataTtlMs: number;
   private readonly loadTimeoutMs: number;
-  private readonly nearCacheTtlMs: number;
   private readonly maxCommitAttempts: number;
-  private readonly local = new Map<string, { entry: UserEntry; expiresAt: number }>();
+  private readonly local: LocalCache<UserEntry>;
   /**
    * Bumped by every invalidation this process sees. One counter, not one per user: it stays
    * bounded, and an unrelated invalidation only costs an uncached load its local copy.
@@ -86,7 +86,11 @@ export class PrivateTier implements PrivateTierSource {
     this.lockTtlMs = options.lockTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.lockTtlMs;
     this.dataTtlMs = options.dataTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.dataTtlMs;
     this.loadTimeoutMs = options.loadTimeoutMs ?? 3 * this.lockTtlMs;
-    this.nearCacheTtlMs = options.nearCacheTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.nearCacheTtlMs;
+    this.local = new LocalCache<UserEntry>({
+      ttlMs: options.nearCacheTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.nearCacheTtlMs,
+      maxEntries: options.nearCacheMaxUsers ?? DEFAULT_PRIVATE_TIER_OPTIONS.nearCacheMaxUsers,
+      clock: this.clock,
+    });
     this.maxCommitAttempts = options.maxCommitAttempts ?? DEFAULT_PRIVATE_TIER_OPTIONS.maxCommitAttempts;
   }
 
@@ -141,9 +145,9 @@ export class PrivateTier implements PrivateTierSource {
     assertUserId(userId);
     if (this.closed) return Promise.reject(new StrataError('CLOSED', 'the private tier is closed'));
     const cached = this.local.get(userId);
-    if (cached && cached.expiresAt > this.clock.now()) {
+    if (cached) {
       this.stats.nearHits += 1;
-      return Promise.resolve(cached.entry);
+      return Promise.resolve(cached);
     }
     this.stats.nearMisses += 1;
     const joined = this.inflight.get(userId);
@@ -290,7 +294,7 @@ export class PrivateTier implements PrivateTierSource {
    */
   private remember(userId: string, entry: UserEntry, epoch: number): UserEntry {
     if (this.invalidations === epoch) {
-      this.local.set(userId, { entry, expiresAt: this.clock.now() + this.nearCacheTtlMs });
+      this.local.set(userId, entry);
     }
     return entry;
   }

@@ -34,7 +34,7 @@ describeEachBackend('describeEachBackend runs a suite on each backend', (ctx) =>
   it('closed the previous test’s backends and changed the key prefix', async () => {
     expect(ctx.keyPrefix).not.toBe(previousPrefix);
     for (const backend of previous) {
-      if (backend.redis) expect(['disconnecting', 'close', 'end']).toContain(backend.redis.status); // quit
+      if (backend.redis) expect(['disconnecting', 'close', 'end']).toContain(backend.redis.status);
     }
     if (ctx.kind === 'memory') {
       await previous[0]?.bus.publish({ type: 'users.invalidated', userIds: ['u1'], origin: 'x' });
