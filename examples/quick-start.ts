@@ -41,9 +41,13 @@ async function main(): Promise<void> {
   await strata.start(); // one instance writes the app tier; the others wait for it
 
   // An admin shares a server with one user; the user's login loads it (once across instances).
-  await strata.admin.createServer('notes', { type: 'streamable-http', url: 'https://notes.example/mcp' }, {
-    userIds: ['alice'],
-  });
+  await strata.admin.createServer(
+    'notes',
+    { type: 'streamable-http', url: 'https://notes.example/mcp' },
+    {
+      userIds: ['alice'],
+    },
+  );
   const alice = await strata.login('alice');
   const bob = await strata.login('bob');
   console.log(`alice: ${[...alice.keys()].sort().join(', ')}`);

@@ -1,7 +1,12 @@
-import { parseServerConfig, type ServerConfig } from '@strata/config';
-import { checkIntegerRanges } from '@strata/config';
-import { StrataError, ValidationError } from '@strata/config';
-import { assertServerName, userIdProblem } from '@strata/config';
+import {
+  parseServerConfig,
+  type ServerConfig,
+  checkIntegerRanges,
+  StrataError,
+  ValidationError,
+  assertServerName,
+  userIdProblem,
+} from '@strata/config';
 import type { RegistryBackend } from '../backends/backend';
 import type { McpRegistry } from '../registry/registry';
 import { systemClock, type Clock } from '../runtime/clock';

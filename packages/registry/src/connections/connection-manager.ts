@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { StoredServer } from '../model/stored-server';
-import { checkIntegerRanges } from '@strata/config';
-import { StrataError, ValidationError } from '@strata/config';
-import { assertServerName, assertUserId } from '@strata/config';
+import { checkIntegerRanges, StrataError, ValidationError, assertServerName, assertUserId } from '@strata/config';
 import { describeError, silentLogger, type Logger } from '../runtime/logger';
 import type { ChangeEvent } from '../model/change-event';
 import { systemClock, type Clock } from '../runtime/clock';

@@ -3,8 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ServerConfig } from '@strata/config';
-import { resolvePlaceholders } from '@strata/config';
+import { type ServerConfig, resolvePlaceholders } from '@strata/config';
 import { perRequestFetch } from './per-request-fetch';
 
 /** Makes the SDK transport for a config, resolving `${VAR}` placeholders here and nowhere earlier. */

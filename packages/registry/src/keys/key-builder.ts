@@ -1,5 +1,4 @@
-import { ValidationError } from '@strata/config';
-import { assertServerName, assertUserId } from '@strata/config';
+import { ValidationError, assertServerName, assertUserId } from '@strata/config';
 
 /** Key prefixes: letters, digits, `_`, `-`; at most 32 characters. */
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;

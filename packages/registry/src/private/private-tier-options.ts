@@ -1,5 +1,4 @@
-import type { ServerConfig } from '@strata/config';
-import { checkIntegerRanges, type IntegerRange } from '@strata/config';
+import { type ServerConfig, checkIntegerRanges, type IntegerRange } from '@strata/config';
 import type { Logger } from '../runtime/logger';
 import type { ChangeBus } from '../bus/change-bus';
 import type { Clock } from '../runtime/clock';

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { StoredServer } from '../model/stored-server';
-import { parseServerConfig } from '@strata/config';
-import { StrataError } from '@strata/config';
-import { assertUserId, serverNameProblem } from '@strata/config';
+import { parseServerConfig, StrataError, assertUserId, serverNameProblem } from '@strata/config';
 import { describeError, silentLogger, type Logger } from '../runtime/logger';
 import type { ChangeBus } from '../bus/change-bus';
 import type { ChangeEvent } from '../model/change-event';

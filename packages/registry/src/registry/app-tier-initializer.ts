@@ -1,6 +1,5 @@
-import type { NamedServerConfig } from '@strata/config';
+import { type NamedServerConfig, StrataError } from '@strata/config';
 import type { StoredServer } from '../model/stored-server';
-import { StrataError } from '@strata/config';
 import { describeError, type Logger } from '../runtime/logger';
 import type { Clock } from '../runtime/clock';
 import type { ChangeEvent } from '../model/change-event';

@@ -1,5 +1,4 @@
-import type { NamedServerConfig } from '@strata/config';
-import { checkIntegerRanges, type IntegerRange } from '@strata/config';
+import { type NamedServerConfig, checkIntegerRanges, type IntegerRange } from '@strata/config';
 import type { Logger } from '../runtime/logger';
 import type { Clock } from '../runtime/clock';
 import type { RegistryBackend } from '../backends/backend';

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { StoredServer } from '../model/stored-server';
-import type { NamedServerConfig } from '@strata/config';
-import { parseServerConfig, type ServerConfig } from '@strata/config';
-import { StrataError } from '@strata/config';
-import { assertServerName, assertUserId } from '@strata/config';
+import {
+  type NamedServerConfig,
+  parseServerConfig,
+  type ServerConfig,
+  StrataError,
+  assertServerName,
+  assertUserId,
+} from '@strata/config';
 import type { TierName } from '../keys/key-builder';
 import { describeError, silentLogger, type Logger } from '../runtime/logger';
 import type { ChangeEvent } from '../model/change-event';
