@@ -1,16 +1,13 @@
 import { getEventListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
-  ConnectionManager,
-  createMemoryBackend,
-  McpRegistry,
-  systemClock,
-  ToolsCache,
+  createStrata,
+  type ConnectionManager,
   type ConnectionScope,
   type McpConnection,
   type NamedServerConfig,
-  type RegistryBackend,
   type ServerConfig,
+  type Strata,
 } from '../packages/registry/src/internals';
 import { startHttpFixture, type HttpFixture } from '../packages/registry/test/fixtures/mcp/http-server';
 import { captureWarnings } from './lib/capture-warnings';
@@ -48,12 +45,10 @@ function httpConfig(url: string): ServerConfig {
   return { type: 'streamable-http', url, startup: true, requiresOAuth: false, perSession: false, enabled: true };
 }
 
-/** The registry, tools cache and connection manager on one memory backend, and the fixture they reach. */
+/** A Strata instance in memory, its connection manager, and the fixture they reach. */
 interface Setup {
   readonly fixture: HttpFixture;
-  readonly backend: RegistryBackend;
-  readonly registry: McpRegistry;
-  readonly tools: ToolsCache;
+  readonly strata: Strata;
   readonly manager: ConnectionManager;
   readonly names: readonly string[];
 }
@@ -112,18 +107,10 @@ async function open(): Promise<Setup> {
   const fixture = await startHttpFixture();
   const names = Array.from({ length: SERVERS }, (_, i) => serverName(i + 1));
   const appServers: NamedServerConfig[] = names.map((name) => ({ name, config: httpConfig(fixture.url) }));
-  const backend = createMemoryBackend();
-  const registry = new McpRegistry({ backend, appServers });
-  const tools = new ToolsCache({ keyv: backend.toolsKeyv, bus: backend.bus, instanceId: 'bench', clock: systemClock });
-  const manager = new ConnectionManager({
-    registry,
-    bus: backend.bus,
-    toolsCache: tools,
-    connectTimeoutMs: CONNECT_TIMEOUT_MS,
-  });
-  const setup = { fixture, backend, registry, tools, manager, names };
+  const strata = await createStrata({ appServers, connections: { connectTimeoutMs: CONNECT_TIMEOUT_MS } });
+  const setup = { fixture, strata, manager: strata.connections, names };
   try {
-    await registry.start();
+    await strata.start();
     return setup;
   } catch (error) {
     await close(setup);
@@ -133,11 +120,8 @@ async function open(): Promise<Setup> {
 
 async function close(setup: Setup): Promise<void> {
   try {
-    await setup.manager.close();
+    await setup.strata.close();
   } finally {
-    setup.tools.close();
-    setup.registry.close();
-    await setup.backend.close();
     await setup.fixture.close();
   }
 }

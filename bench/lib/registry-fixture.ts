@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import {
-  createRedisBackend,
-  McpRegistry,
+  createStrata,
+  type McpRegistry,
   type NamedServerConfig,
   type RegistryBackend,
   type ServerConfig,
+  type Strata,
 } from '../../packages/registry/src/internals';
 
 /** Deadline of every Redis call the bench's registries make. */
@@ -34,29 +35,22 @@ export function appServers(count: number): NamedServerConfig[] {
   return Array.from({ length: count }, (_, i) => ({ name: serverName('app', i + 1), config: stdioConfig(i + 1) }));
 }
 
-/** A registry on its own Redis backend; `close()` closes both. */
+/** A Strata instance on its own Redis backend; `close()` closes everything. */
 export interface OpenRegistry {
+  readonly strata: Strata;
   readonly backend: RegistryBackend;
   readonly registry: McpRegistry;
   close(): Promise<void>;
 }
 
-/** A fresh backend and registry on `keyPrefix` (not started: its near caches are empty). */
+/** A fresh Strata instance on `keyPrefix` (not started: its near caches are empty). */
 export async function openRegistry(
   url: string,
   keyPrefix: string,
   servers: readonly NamedServerConfig[],
 ): Promise<OpenRegistry> {
-  const backend = await createRedisBackend({ connection: { url }, keyPrefix, timeoutMs: TIMEOUT_MS });
-  const registry = new McpRegistry({ backend, appServers: servers });
-  return {
-    backend,
-    registry,
-    async close() {
-      registry.close();
-      await backend.close();
-    },
-  };
+  const strata = await createStrata({ redis: { url }, keyPrefix, redisTimeoutMs: TIMEOUT_MS, appServers: servers });
+  return { strata, backend: strata.backend, registry: strata.registry, close: () => strata.close() };
 }
 
 /** How long {@link openPopulated} took to start the registry and to add the shared servers. */
@@ -79,7 +73,7 @@ export async function openPopulated(
   const open = await openRegistry(url, keyPrefix, appServers(appCount));
   try {
     let startedAt = performance.now();
-    await open.registry.start();
+    await open.strata.start();
     const startMs = performance.now() - startedAt;
     startedAt = performance.now();
     for (let i = 1; i <= sharedCount; i += 1) {
