@@ -289,7 +289,9 @@ export class ConnectionManager {
       if (users) return slot.scope.kind !== 'app' && users.has(slot.scope.userId);
       return false;
     });
-    for (const slot of affected) void this.recheck(slot);
+    // Re-check once every listener of this event has run: the registry's own listener invalidates
+    // its near cache for the same event, and a re-check that read before it would see the old version.
+    if (affected.length > 0) queueMicrotask(() => affected.forEach((slot) => void this.recheck(slot)));
   }
 
   private async recheck(slot: Slot): Promise<void> {

@@ -1,16 +1,19 @@
 import { describeEachRedis } from '@strata/test-harness';
 import {
-  ConnectionManager,
-  McpRegistry,
-  ToolsCache,
+  createStrata,
+  type ConnectionManager,
+  type McpRegistry,
   type RegistryBackend,
   type ServerConfig,
+  type Strata,
+  type ToolsCache,
 } from '@strata/registry/internals';
-import { backendFor, nextEvent } from '../helpers';
+import { connectionFor, nextEvent } from '../helpers';
 import { startHttpFixture, type HttpFixture } from '../fixtures/mcp/http-server';
 import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';
 
 interface Instance {
+  strata: Strata;
   backend: RegistryBackend;
   registry: McpRegistry;
   tools: ToolsCache;
@@ -26,36 +29,21 @@ describeEachRedis('connections across instances', (redis) => {
   });
 
   afterEach(async () => {
-    for (const { connections, tools, registry, backend } of instances.splice(0)) {
-      await connections.close();
-      tools.close();
-      registry.close();
-      await backend.close();
-    }
+    for (const { strata } of instances.splice(0)) await strata.close();
     await fixture.close();
   });
 
   async function instance(name: string): Promise<Instance> {
-    const backend = await backendFor(redis.topology, redis.keyPrefix);
-    const registry = new McpRegistry({
-      backend,
+    const strata = await createStrata({
+      redis: connectionFor(redis.topology),
+      keyPrefix: redis.keyPrefix,
       instanceId: name,
       appServers: [{ name: 'local', config: { type: 'stdio', ...stdioFixtureParams() } as ServerConfig }],
+      connections: { connectTimeoutMs: 5_000 },
     });
-    await registry.start();
-    const tools = new ToolsCache({
-      keyv: backend.toolsKeyv,
-      bus: backend.bus,
-      instanceId: name,
-      clock: { now: () => Date.now() },
-    });
-    const connections = new ConnectionManager({
-      registry,
-      bus: backend.bus,
-      toolsCache: tools,
-      connectTimeoutMs: 5_000,
-    });
-    const created = { backend, registry, tools, connections };
+    await strata.start();
+    const { backend, registry, tools, connections } = strata;
+    const created = { strata, backend, registry, tools, connections };
     instances.push(created);
     return created;
   }
