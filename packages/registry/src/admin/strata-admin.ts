@@ -26,7 +26,8 @@ export interface AdminServer {
 export class StrataAdmin {
   constructor(
     private readonly registry: McpRegistry,
-    private readonly access: AccessAdmin,
+    /** The private-tier building block behind `setAccess`, `promote` and `demote` (advanced use, tests). */
+    readonly access: AccessAdmin,
     private readonly repository: AccessRepository,
   ) {}
 

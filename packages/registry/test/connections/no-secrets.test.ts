@@ -1,13 +1,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import winston from 'winston';
 import Transport from 'winston-transport';
-import {
-  ConnectionManager,
-  createMemoryBackend,
-  McpRegistry,
-  parseServerConfig,
-  ToolsCache,
-} from '@strata/registry/internals';
+import { createStrata, parseServerConfig, type PublicEvent } from '@strata/registry/internals';
 
 const SECRET = 'sk-live-6f1d2c9e8b7a';
 
@@ -38,10 +32,9 @@ describe('secrets never reach logs or statuses', () => {
   it('a failing server with a token in its headers and env leaves no trace of it', async () => {
     const sink = new MemoryTransport();
     const logger = winston.createLogger({ level: 'debug', transports: [sink] });
-    const backend = createMemoryBackend();
-    const registry = new McpRegistry({
-      backend,
+    const strata = await createStrata({
       logger,
+      connections: { env: { API_KEY: SECRET }, connectTimeoutMs: 1_000 },
       appServers: [
         {
           name: 'api',
@@ -57,21 +50,10 @@ describe('secrets never reach logs or statuses', () => {
         },
       ],
     });
-    await registry.start();
-    const tools = new ToolsCache({
-      keyv: backend.toolsKeyv,
-      bus: backend.bus,
-      instanceId: 'x',
-      clock: { now: () => Date.now() },
-    });
-    const connections = new ConnectionManager({
-      registry,
-      bus: backend.bus,
-      toolsCache: tools,
-      env: { API_KEY: SECRET },
-      logger,
-      connectTimeoutMs: 1_000,
-    });
+    const events: PublicEvent[] = [];
+    strata.subscribe((event) => events.push(event)); // what a browser's live stream would carry
+    await strata.start();
+    const { registry, connections } = strata;
     const errors: string[] = [];
     for (const name of ['api', 'tool']) {
       await connections.get({ kind: 'app' }, name).catch((error: unknown) => errors.push(String(error)));
@@ -81,14 +63,12 @@ describe('secrets never reach logs or statuses', () => {
       ...sink.lines,
       ...errors,
       JSON.stringify(connections.status()),
+      JSON.stringify(events),
       JSON.stringify(await registry.getServers()),
     ];
     expect(exposed.filter((text) => text.includes(SECRET))).toEqual([]);
     // Stored configs keep the placeholder, never the value.
     expect(JSON.stringify(await registry.getServer('api'))).toContain('${API_KEY}');
-    await connections.close();
-    tools.close();
-    registry.close();
-    await backend.close();
+    await strata.close();
   });
 });

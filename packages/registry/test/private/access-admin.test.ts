@@ -1,11 +1,13 @@
 import { describeEachBackend, type RedisTopology } from '@strata/test-harness';
 import {
-  AccessAdmin,
   createMemoryBackend,
-  McpRegistry,
+  createStrata,
   MemoryAccessRepository,
-  PrivateTier,
+  type AccessAdmin,
+  type McpRegistry,
+  type PrivateTier,
   type RegistryBackend,
+  type Strata,
 } from '@strata/registry/internals';
 import { backendFor, stdioConfig } from '../helpers';
 
@@ -13,6 +15,7 @@ const NEAR_CACHE_MS = 200;
 const SETTLE_MS = 300;
 
 interface Instance {
+  strata: Strata;
   backend: RegistryBackend;
   registry: McpRegistry;
   privateTier: PrivateTier;
@@ -30,10 +33,7 @@ function adminSuite(topology: () => RedisTopology | undefined, keyPrefix: () => 
   });
 
   afterEach(async () => {
-    for (const { registry, privateTier } of instances) {
-      registry.close();
-      privateTier.close();
-    }
+    for (const { strata } of instances) await strata.close();
     const backends = new Set(instances.splice(0).map((instance) => instance.backend));
     await Promise.all([...backends].map((backend) => backend.close()));
   });
@@ -42,22 +42,18 @@ function adminSuite(topology: () => RedisTopology | undefined, keyPrefix: () => 
     const backend = topology()
       ? await backendFor(topology(), keyPrefix())
       : (memory ??= createMemoryBackend({ keyPrefix: keyPrefix() }));
-    const privateTier = new PrivateTier({
-      store: backend.privateStore,
-      bus: backend.bus,
-      loader: (userId) => repository.serversForUser(userId),
-      nearCacheTtlMs: NEAR_CACHE_MS,
-    });
-    const registry = new McpRegistry({
+    const strata = await createStrata({
       backend,
-      privateTier,
+      repository,
       appServers: [{ name: 'files', config: stdioConfig('npx', ['files']) }],
-      nearCacheMaxStalenessMs: NEAR_CACHE_MS,
+      registry: { nearCacheMaxStalenessMs: NEAR_CACHE_MS },
+      privateTier: { nearCacheTtlMs: NEAR_CACHE_MS },
+      admin: { moveSettleMs: SETTLE_MS },
     });
-    const admin = new AccessAdmin({ registry, privateTier, repository, backend, moveSettleMs: SETTLE_MS });
-    await privateTier.start();
-    await registry.start();
-    const created = { backend, registry, privateTier, admin };
+    await strata.start();
+    const { registry, privateTier } = strata;
+    const admin = strata.admin.access;
+    const created = { strata, backend, registry, privateTier, admin };
     instances.push(created);
     return created;
   }
