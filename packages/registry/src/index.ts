@@ -8,7 +8,7 @@ export type { StrataOptions } from './strata-options';
 export type { StrataAdmin, AdminServer, ServerAccess } from './admin/strata-admin';
 export type { RedisConnection } from './backends/redis-backend';
 
-export type { StoredServer, Tier } from './model/stored-server';
+export type { StoredServer } from './model/stored-server';
 export type { ReadOptions } from './registry/registry';
 export { MemoryAccessRepository } from './private/access-repository';
 export type { AccessRepository, PrivateServerDefinition } from './private/access-repository';
@@ -16,12 +16,11 @@ export type { PrivateLoader, PrivateLoaderContext, PrivateServerRecord } from '.
 
 export type { ConnectionStatus } from './connections/connection-manager';
 export type { McpConnection } from './connections/mcp-connection';
-export type { PublicEventListener } from './events/event-feed';
 
 export type { Clock } from './runtime/clock';
 export type { Logger } from './runtime/logger';
 
-export { ERROR_CODES, StrataError, ValidationError, isStrataError } from '@strata/config';
+// From @strata/config (the schema, the other config formats and the rest live there).
+export { StrataError, ValidationError, parseStrataYaml } from '@strata/config';
 export type { ErrorCode, FieldIssue } from '@strata/config';
-export { parseClaudeDesktopJson, parseLibreChatYaml, parseStrataYaml } from '@strata/config';
 export type { ConnectionScope, NamedServerConfig, PublicEvent, ServerConfig } from '@strata/config';

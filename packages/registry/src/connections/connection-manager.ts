@@ -35,6 +35,7 @@ export interface ConnectionStateChange {
 }
 export type ConnectionStateListener = (change: ConnectionStateChange) => void;
 
+/** One connection of this instance, as `connections.status()` lists it. */
 export interface ConnectionStatus {
   readonly scope: ConnectionScope;
   readonly name: string;
