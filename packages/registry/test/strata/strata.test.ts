@@ -74,18 +74,28 @@ describeEachBackend('createStrata()', (ctx) => {
     expect((await b.login('u1')).has('notes')).toBe(true);
     expect(await names(b, 'u2')).toEqual(['files']);
 
+    const sharedOnB = nextPublic(b, (event) => event.type === 'server.changed' && event.name === 'notes');
     expect(await a.admin.setAccess('notes', { everyone: true })).toMatchObject({ tier: 'shared' });
+    await sharedOnB;
     expect(await names(b, 'u2')).toEqual(['files', 'notes']);
     expect((await b.getServer('notes'))?.tier).toBe('shared');
 
+    const leftSharedOnB = nextPublic(
+      b,
+      (event) => event.type === 'server.changed' && event.name === 'notes' && event.change === 'removed',
+    );
     const demoted = await a.admin.setAccess('notes', { userIds: ['u2'] });
+    await leftSharedOnB;
     expect(demoted).toMatchObject({ tier: 'private', access: { userIds: ['u2'] } });
     expect(await names(b, 'u1')).toEqual(['files']);
     expect(await names(b, 'u2')).toEqual(['files', 'notes']);
 
     const updated = await a.admin.updateServer('notes', { type: 'streamable-http', url: 'https://notes2.example/mcp' });
     expect(updated.version).toBeGreaterThan(demoted.version);
+    // B drops its copy of u2's servers when A's invalidation reaches it over the bus.
+    const revokedOnB = nextPublic(b, (event) => event.type === 'access.changed' && event.userIds.includes('u2'));
     expect(await a.admin.deleteServer('notes')).toBe(true);
+    await revokedOnB;
     expect(await a.admin.getServer('notes')).toBeUndefined();
     expect(await names(b, 'u2')).toEqual(['files']);
     expect(await a.admin.deleteServer('notes')).toBe(false);
