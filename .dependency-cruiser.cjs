@@ -25,7 +25,10 @@ const REGISTRY_FLOORS = [
 ];
 
 /** Config floors, bottom to top; the files directly in src/ sit above the last one. */
-const CONFIG_FLOORS = ['errors', 'names', 'schema', 'formats', 'events'];
+const CONFIG_FLOORS = ['errors', 'names', 'access', 'schema', 'formats', 'events'];
+
+/** Data-schemas floors, bottom to top; the files directly in src/ sit above the last one. */
+const DATA_SCHEMAS_FLOORS = ['models', 'repository'];
 
 /** Packages @strata/config must never pull in (it is bundled for the browser). */
 const CONFIG_FORBIDDEN_PACKAGES = ['ioredis', '@keyv/redis', 'keyv', 'mongoose', '@modelcontextprotocol/sdk'];
@@ -91,6 +94,7 @@ module.exports = {
     },
     ...floorRules('registry', REGISTRY_FLOORS),
     ...floorRules('config', CONFIG_FLOORS),
+    ...floorRules('data-schemas', DATA_SCHEMAS_FLOORS),
     {
       name: 'config-no-node-core',
       severity: 'error',

@@ -19,6 +19,7 @@ function workspace(name, options = {}) {
       '^@strata/registry$': '<rootDir>/../registry/src/index.ts',
       '^@strata/registry/internals$': '<rootDir>/../registry/src/internals.ts',
       '^@strata/test-harness$': '<rootDir>/../test-harness/src/index.ts',
+      '^@strata/data-schemas$': '<rootDir>/../data-schemas/src/index.ts',
     },
     ...(options.needsMongo
       ? {
@@ -31,7 +32,12 @@ function workspace(name, options = {}) {
 
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: [workspace('config'), workspace('test-harness', { needsMongo: true }), workspace('registry')],
+  projects: [
+    workspace('config'),
+    workspace('test-harness', { needsMongo: true }),
+    workspace('registry'),
+    workspace('data-schemas', { needsMongo: true }),
+  ],
   globalSetup: '<rootDir>/scripts/jest-global-setup.js',
   globalTeardown: '<rootDir>/scripts/jest-global-teardown.js',
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],

@@ -17,6 +17,18 @@ export {
 } from './names/names';
 
 export {
+  ALL_PERMISSIONS,
+  GROUP_ID_PATTERN,
+  grantSchema,
+  isPublic,
+  parseGrants,
+  PERMISSION,
+  principalKey,
+  principalSchema,
+} from './access/access';
+export type { Grant, Principal } from './access/access';
+
+export {
   MAX_TIMEOUT_MS,
   PLACEHOLDER_PATTERN,
   SERVER_TYPES,

@@ -11,7 +11,7 @@ export type { RedisConnection } from './backends/redis-backend';
 export type { StoredServer } from './model/stored-server';
 export type { ReadOptions } from './registry/registry';
 export { MemoryAccessRepository } from './private/access-repository';
-export type { AccessRepository, PrivateServerDefinition } from './private/access-repository';
+export type { AccessRepository, PrivateServerDefinition, ServerDefinition } from './private/access-repository';
 export type { PrivateLoader, PrivateLoaderContext, PrivateServerRecord } from './private/private-tier-options';
 
 export type { ConnectionStatus } from './connections/connection-manager';

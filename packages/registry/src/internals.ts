@@ -121,7 +121,18 @@ export type { RedisPrivateStoreDeps } from './stores/redis-private-store';
 export { AccessAdmin } from './admin/access-admin';
 export type { AccessAdminOptions } from './admin/access-admin';
 export { MemoryAccessRepository } from './private/access-repository';
-export type { AccessRepository, PrivateServerDefinition } from './private/access-repository';
+export { directUsers, toPrivateDefinition } from './private/access-repository';
+export type {
+  AccessRepository,
+  GrantChange,
+  NewServer,
+  PendingChange,
+  PrivateServerDefinition,
+  ServerDefinition,
+} from './private/access-repository';
+export { ChangeReplayer } from './admin/change-replayer';
+export type { ChangeReplayerOptions } from './admin/change-replayer';
+export type { VersionSource } from './model/version-source';
 
 export { ConnectionManager } from './connections/connection-manager';
 export type { ConnectionStatus } from './connections/connection-manager';

@@ -64,6 +64,10 @@ export interface StrataOptions {
      * @defaultValue 250 ms more than the larger near-cache bound
      */
     readonly moveSettleMs?: number;
+    /** A change pending this long is taken as interrupted and replayed by any instance. @defaultValue 2000 */
+    readonly replayGraceMs?: number;
+    /** How often each instance looks for interrupted changes. @defaultValue 1000 */
+    readonly replayIntervalMs?: number;
   };
   readonly connections?: Omit<
     ConnectionManagerOptions,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { StrataError, type ConnectionStateName } from '@strata/config';
 import { AccessAdmin } from './admin/access-admin';
 import { StrataAdmin } from './admin/strata-admin';
+import { ChangeReplayer } from './admin/change-replayer';
 import type { RegistryBackend } from './backends/backend';
 import { createMemoryBackend } from './backends/memory-backend';
 import { createRedisBackend } from './backends/redis-backend';
@@ -50,8 +51,10 @@ export class Strata {
     readonly privateTier: PrivateTier,
     /** Reads: a user's effective set (app ∪ shared ∪ private). */
     readonly registry: McpRegistry,
-    /** Admin actions: create, update, delete, share, promote, demote. */
+    /** Admin actions: create, update, delete, share, promote, demote, groups. */
     readonly admin: StrataAdmin,
+    /** Finishes interrupted changes (any instance's) from their pending records. */
+    readonly replayer: ChangeReplayer,
     /** Tool lists per server, shared across instances. */
     readonly tools: ToolsCache,
     /** Live MCP connections (app, user, chat-session scopes). */
@@ -71,6 +74,7 @@ export class Strata {
       (async () => {
         await this.privateTier.start();
         await this.registry.start();
+        this.replayer.start();
       })(),
       this.startTimeoutMs,
       () => new StrataError('TIMEOUT', `Strata did not start within ${this.startTimeoutMs} ms`),
@@ -131,6 +135,7 @@ export class Strata {
         this.logger.warn('strata: closing connections failed', describeError(error));
       });
       this.feed.close(); // after the connections, so subscribers see them close
+      await this.replayer.close();
       this.tools.close();
       this.registry.close();
       this.privateTier.close();
@@ -185,6 +190,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
     const registry = new McpRegistry({
       ...options.registry,
       backend,
+      versions: repository, // versions come from the database: never backwards, not even after a Redis flush
       privateTier,
       appServers: options.appServers ?? [],
       logger,
@@ -196,9 +202,17 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       registry,
       privateTier,
       repository,
-      backend,
       clock,
+      logger,
       moveSettleMs: resolved.moveSettleMs,
+    });
+    const replayer = new ChangeReplayer({
+      repository,
+      admin: access,
+      logger,
+      graceMs: options.admin?.replayGraceMs ?? 2_000,
+      intervalMs: options.admin?.replayIntervalMs ?? 1_000,
+      leaseMs: 10_000,
     });
     const negativeTtlMs = options.connections?.negativeTtlMs;
     const tools = new ToolsCache({
@@ -219,7 +233,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       instanceId,
     });
     const feed = new EventFeed(backend.bus, connections, instanceId, logger);
-    const admin = new StrataAdmin(registry, access, repository);
+    const admin = new StrataAdmin(access, repository);
     return new Strata(
       instanceId,
       backend,
@@ -227,6 +241,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       privateTier,
       registry,
       admin,
+      replayer,
       tools,
       connections,
       feed,

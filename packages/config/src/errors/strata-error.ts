@@ -4,6 +4,7 @@ export const ERROR_CODES = [
   'INVALID_NAME',
   'INVALID_USER_ID',
   'INVALID_OPTIONS',
+  'INVALID_ACCESS',
   'NAME_RESERVED',
   'NOT_FOUND',
   'CONFLICT',
@@ -50,7 +51,7 @@ export class ValidationError extends StrataError {
   readonly source: string | undefined;
 
   constructor(
-    code: 'INVALID_CONFIG' | 'INVALID_NAME' | 'INVALID_USER_ID' | 'INVALID_OPTIONS',
+    code: 'INVALID_CONFIG' | 'INVALID_NAME' | 'INVALID_USER_ID' | 'INVALID_OPTIONS' | 'INVALID_ACCESS',
     issues: readonly FieldIssue[],
     source?: string,
   ) {

@@ -1,105 +1,143 @@
-import { assertServerName, StrataError } from '@strata/config';
-import type { StoredServer } from '../model/stored-server';
-import type { AccessRepository, PrivateServerDefinition } from '../private/access-repository';
-import type { McpRegistry } from '../registry/registry';
+import { assertServerName, isPublic, PERMISSION, type Grant } from '@strata/config';
+import { directUsers, type ServerDefinition } from '../private/access-repository';
+import type { AccessRepository } from '../private/access-repository';
 import type { AccessAdmin } from './access-admin';
 
-/** Who may use a server: everyone (the shared tier) or the listed users (the private tier). */
-export type ServerAccess = { readonly everyone: true } | { readonly userIds: readonly string[] };
+/**
+ * Who may use a server: everyone (the shared tier), the listed users (the private tier), or an
+ * explicit list of grants to users, groups and `public` with permission bits.
+ */
+export type ServerAccess =
+  { readonly everyone: true } | { readonly userIds: readonly string[] } | { readonly grants: readonly Grant[] };
 
 /** A database server as an admin sees it (app-tier servers are the config file's, not the admin's). */
 export interface AdminServer {
   readonly name: string;
+  /** Derived from the grants: a `public` VIEW grant puts it in the shared tier. */
   readonly tier: 'shared' | 'private';
-  readonly config: StoredServer['config'];
+  readonly config: ServerDefinition['config'];
   readonly version: number;
   readonly updatedAt: string;
-  /** `everyone` for a shared server, else the users it is shared with. */
-  readonly access: ServerAccess;
+  readonly author: string | undefined;
+  /** `everyone` for a shared server, else the users with a direct VIEW grant. */
+  readonly access: { readonly everyone: true } | { readonly userIds: readonly string[] };
+  /** Every grant (users, groups, public) with its permission bits. */
+  readonly grants: readonly Grant[];
 }
 
 /**
  * Every admin action in one place, one naming scheme (`<verb>Server`, `setAccess`, `promote`,
- * `demote`), so an API maps one route to one call. Shared-tier writes go to the registry,
- * private-tier writes to the access admin; callers never need to know which tier holds a name.
+ * `demote`, `<verb>Members`), so an API maps one route to one call. Every write goes to the
+ * database first and reaches the caches through {@link AccessAdmin}; callers never need to know
+ * which tier holds a name.
  */
 export class StrataAdmin {
   constructor(
-    private readonly registry: McpRegistry,
-    /** The private-tier building block behind `setAccess`, `promote` and `demote` (advanced use, tests). */
+    /** The building block behind every write (advanced use, tests). */
     readonly access: AccessAdmin,
     private readonly repository: AccessRepository,
   ) {}
 
-  /** Creates a server: shared with everyone, or private to `access.userIds`. */
-  async createServer(name: string, config: unknown, access: ServerAccess): Promise<AdminServer> {
-    if ('everyone' in access) return fromShared(await this.registry.addSharedServer(name, config));
-    return fromPrivate(await this.access.addPrivateServer(name, config, access.userIds));
+  /** Creates a server: shared with everyone, private to users, or with explicit grants. */
+  async createServer(name: string, config: unknown, access: ServerAccess, author?: string): Promise<AdminServer> {
+    return view(await this.access.createServer(name, config, grantsFor(access), author));
   }
 
   /** The server under `name` in either database tier; undefined when there is none. */
   async getServer(name: string): Promise<AdminServer | undefined> {
     assertServerName(name);
-    const own = await this.repository.get(name);
-    if (own) return fromPrivate(own);
-    const found = await this.registry.getServer(name, { includeDisabled: true });
-    return found?.tier === 'shared' ? fromShared(found) : undefined;
+    const definition = await this.repository.get(name);
+    return definition ? view(definition) : undefined;
   }
 
-  /** Replaces a server's config, in whichever database tier it is; `NOT_FOUND` when it is in none. */
+  /** Every database server. */
+  async listServers(): Promise<AdminServer[]> {
+    return (await this.repository.list()).map(view);
+  }
+
+  /** Replaces a server's config, in whichever tier it is; `NOT_FOUND` when there is none. */
   async updateServer(name: string, config: unknown): Promise<AdminServer> {
-    await this.access.updateServer(name, config);
-    return this.require(name);
+    return view(await this.access.updateServer(name, config));
   }
 
-  /** Deletes a server from whichever database tier holds it; false when there was none. */
+  /** Deletes a server from whichever tier holds it; false when there was none. */
   async deleteServer(name: string): Promise<boolean> {
-    if (await this.access.removePrivateServer(name)) return true;
-    return this.registry.removeSharedServer(name);
+    return (await this.access.removeServer(name)) !== undefined;
   }
 
-  /** Who may use the server: `everyone` promotes a private server, a user list demotes a shared one or re-shares a private one. */
+  /**
+   * Who may use the server. `everyone` promotes a private server; a user list demotes a shared
+   * one or re-shares a private one; `grants` sets them exactly (one database step).
+   */
   async setAccess(name: string, access: ServerAccess): Promise<AdminServer> {
-    const current = await this.require(name);
+    const current = await this.access.require(name);
+    const shared = isPublic(current.grants);
     if ('everyone' in access) {
-      if (current.tier === 'private') await this.access.promote(name);
-    } else if (current.tier === 'shared') {
-      await this.access.demote(name, access.userIds);
+      if (!shared) await this.access.promote(name);
+    } else if ('userIds' in access) {
+      if (shared) await this.access.demote(name, access.userIds);
+      else await this.access.setAccess(name, access.userIds);
     } else {
-      await this.access.setAccess(name, access.userIds);
+      await this.access.setGrants(name, access.grants);
     }
-    return this.require(name);
+    return view(await this.access.require(name));
   }
 
   /** Private → shared (visible to everyone). */
   async promote(name: string): Promise<AdminServer> {
-    await this.access.promote(name);
-    return this.require(name);
+    return view(await this.access.promote(name));
   }
 
   /** Shared → private to `userIds`. */
   async demote(name: string, userIds: readonly string[]): Promise<AdminServer> {
-    return fromPrivate(await this.access.demote(name, userIds));
+    await this.access.demote(name, userIds);
+    return view(await this.access.require(name));
+  }
+
+  /** Creates a group (members gain nothing until the group is granted a server). */
+  createGroup(id: string, name: string, members: readonly string[] = []): Promise<void> {
+    return this.repository.createGroup(id, name, members);
+  }
+
+  /** Adds members to a group: they gain its servers on every instance. */
+  addMembers(groupId: string, userIds: readonly string[]): Promise<string[]> {
+    return this.access.addMembers(groupId, userIds);
+  }
+
+  /** Removes members from a group: they lose its servers on every instance. */
+  removeMembers(groupId: string, userIds: readonly string[]): Promise<string[]> {
+    return this.access.removeMembers(groupId, userIds);
+  }
+
+  /** Deletes a group: its members lose its servers. */
+  deleteGroup(groupId: string): Promise<boolean> {
+    return this.access.removeGroup(groupId);
   }
 
   /** Drops one user's cached private servers on every instance (the next read reloads them). */
   invalidateUser(userId: string): Promise<void> {
     return this.access.invalidateUser(userId);
   }
-
-  private async require(name: string): Promise<AdminServer> {
-    const server = await this.getServer(name);
-    if (!server) throw new StrataError('NOT_FOUND', `no shared or private server named "${name}"`);
-    return server;
-  }
 }
 
-function fromShared(server: StoredServer): AdminServer {
-  const { name, config, version, updatedAt } = server;
-  return { name, tier: 'shared', config, version, updatedAt, access: { everyone: true } };
+function grantsFor(access: ServerAccess): readonly Grant[] {
+  if ('everyone' in access) return [{ principal: { type: 'public' }, bits: PERMISSION.VIEW }];
+  if ('userIds' in access)
+    return [...new Set(access.userIds)].map((id) => ({ principal: { type: 'user', id }, bits: PERMISSION.VIEW }));
+  return access.grants;
 }
 
-function fromPrivate(definition: PrivateServerDefinition): AdminServer {
-  const { name, config, version, updatedAt, userIds } = definition;
-  return { name, tier: 'private', config, version, updatedAt, access: { userIds: [...userIds] } };
+function view(definition: ServerDefinition): AdminServer {
+  const { name, config, version, updatedAt, author, grants } = definition;
+  const shared = isPublic(grants);
+  return {
+    name,
+    tier: shared ? 'shared' : 'private',
+    config,
+    version,
+    updatedAt,
+    author,
+    access: shared ? { everyone: true } : { userIds: directUsers(grants) },
+    grants,
+  };
 }

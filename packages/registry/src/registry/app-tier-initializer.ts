@@ -4,11 +4,14 @@ import { describeError, type Logger } from '../runtime/logger';
 import type { Clock } from '../runtime/clock';
 import type { ChangeEvent } from '../model/change-event';
 import type { RegistryBackend } from '../backends/backend';
+import type { VersionSource } from '../model/version-source';
 import { LeaseWatchdog } from '../lease/lease-watchdog';
 import { canonicalJson, contentHash } from '../runtime/content-hash';
 
 export interface AppTierInitOptions {
   readonly backend: RegistryBackend;
+  /** Where versions come from (the database). @defaultValue the backend's counter */
+  readonly versions?: VersionSource;
   readonly servers: readonly NamedServerConfig[];
   readonly instanceId: string;
   readonly clock: Clock;
@@ -97,14 +100,16 @@ export async function initializeAppTier(options: AppTierInitOptions): Promise<Ap
         const old = previous.get(name);
         // An unchanged server keeps its version, so its live connections are not renewed for nothing.
         const version =
-          old && canonicalJson(old.config) === canonicalJson(config) ? old.version : await backend.nextVersion();
+          old && canonicalJson(old.config) === canonicalJson(config)
+            ? old.version
+            : await (init.versions ?? backend).nextVersion();
         servers.push(old?.version === version ? old : { name, tier: 'app', config, version, updatedAt: now });
       }
       if (watchdog.lost) throw new StrataError('LOCK_LOST', 'app tier: the leader lease was lost before the write');
       const event: ChangeEvent = {
         type: 'tier.replaced',
         tier: 'app',
-        version: await backend.nextVersion(),
+        version: await (init.versions ?? backend).nextVersion(),
         hash: expectedHash,
         origin: init.instanceId,
       };

@@ -3,12 +3,15 @@ import type { Logger } from '../runtime/logger';
 import type { Clock } from '../runtime/clock';
 import type { RegistryBackend } from '../backends/backend';
 import type { PrivateTierSource } from '../model/private-tier-source';
+import type { VersionSource } from '../model/version-source';
 
 export interface RegistryOptions {
   /** Storage: `createMemoryBackend()` or `await createRedisBackend({...})`. */
   readonly backend: RegistryBackend;
   /** This deploy's app-tier servers (e.g. `parseStrataYaml(file).servers`). @defaultValue [] */
   readonly appServers?: readonly NamedServerConfig[];
+  /** Where config versions come from (the database). @defaultValue the backend's counter */
+  readonly versions?: VersionSource;
   /** Where users' private servers come from; without it, users have none. */
   readonly privateTier?: PrivateTierSource;
   /** winston-compatible logger. @defaultValue silent */

@@ -16,6 +16,7 @@ import { TierNearCache, type NearCacheStats } from '../stores/tier-near-cache';
 import { initializeAppTier, type AppTierInitResult } from './app-tier-initializer';
 import type { RegistryBackend } from '../backends/backend';
 import type { PrivateTierSource } from '../model/private-tier-source';
+import type { VersionSource } from '../model/version-source';
 import { checkRegistryOptions, DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from './registry-options';
 
 /** Options of the read calls. */
@@ -38,6 +39,7 @@ function isVisible(server: StoredServer, options: ReadOptions): boolean {
 export class McpRegistry {
   readonly instanceId: string;
   private readonly backend: RegistryBackend;
+  private readonly versions: VersionSource;
   private readonly appServers: readonly NamedServerConfig[];
   private readonly privateTier: PrivateTierSource | undefined;
   private readonly logger: Logger;
@@ -51,6 +53,7 @@ export class McpRegistry {
   constructor(options: RegistryOptions) {
     checkRegistryOptions(options);
     this.backend = options.backend;
+    this.versions = options.versions ?? options.backend;
     this.appServers = options.appServers ?? [];
     this.privateTier = options.privateTier;
     this.logger = options.logger ?? silentLogger;
@@ -80,6 +83,7 @@ export class McpRegistry {
     await this.backend.bus.start();
     const result = await initializeAppTier({
       backend: this.backend,
+      versions: this.versions,
       servers: this.appServers,
       instanceId: this.instanceId,
       clock: this.clock,
@@ -143,12 +147,45 @@ export class McpRegistry {
   /** Removes a shared server; false if there was none. */
   async removeSharedServer(name: string): Promise<boolean> {
     assertServerName(name);
-    const version = await this.backend.nextVersion();
+    const version = await this.versions.nextVersion();
     const removed = await this.backend
       .tierStore('shared')
       .remove(name, { type: 'server.removed', tier: 'shared', name, version, origin: this.instanceId });
     this.caches.shared.invalidate();
     return removed;
+  }
+
+  /**
+   * Makes the shared tier's cached copy of `name` agree with the source of truth: `server` written
+   * (unless the cache already holds that version or a newer one) or, when undefined, removed. The
+   * change is published, and this instance's near cache reads its own write at once.
+   */
+  async syncShared(name: string, server: StoredServer | undefined): Promise<void> {
+    this.assertOpen();
+    assertServerName(name);
+    const shared = this.backend.tierStore('shared');
+    try {
+      if (server) {
+        await shared.put(server, {
+          type: 'server.put',
+          tier: 'shared',
+          name,
+          version: server.version,
+          origin: this.instanceId,
+        });
+      } else {
+        const version = await this.versions.nextVersion();
+        await shared.remove(name, { type: 'server.removed', tier: 'shared', name, version, origin: this.instanceId });
+      }
+    } finally {
+      this.caches.shared.invalidate();
+    }
+  }
+
+  /** True when `name` is an app-tier server (read from storage, never from a near cache). */
+  async isAppServer(name: string): Promise<boolean> {
+    assertServerName(name);
+    return (await this.backend.tierStore('app').get(name)) !== undefined;
   }
 
   /** Counters of the app and shared near caches. */
@@ -180,7 +217,7 @@ export class McpRegistry {
     const [app, shared, version] = await Promise.all([
       this.backend.tierStore('app').get(name),
       this.backend.tierStore('shared').get(name),
-      this.backend.nextVersion(),
+      this.versions.nextVersion(),
     ]);
     if (app) {
       throw new StrataError('NAME_RESERVED', `"${name}" is an app-tier server name (config file); choose another name`);

@@ -69,7 +69,7 @@ describe('connection manager (memory backend, real MCP servers)', () => {
         { name: 'oauth', config: http(fixture.url, { requiresOAuth: true }) },
       ],
     });
-    admin = new AccessAdmin({ registry, privateTier, repository, backend, moveSettleMs: 0 });
+    admin = new AccessAdmin({ registry, privateTier, repository, moveSettleMs: 0 });
     tools = new ToolsCache({
       keyv: backend.toolsKeyv,
       bus: backend.bus,

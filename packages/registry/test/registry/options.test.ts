@@ -1,5 +1,6 @@
 import {
   AccessAdmin,
+  MemoryAccessRepository,
   createMemoryBackend,
   createRedisBackend,
   McpRegistry,
@@ -54,14 +55,9 @@ describe('options are range-checked; every error names its field', () => {
 
   it('AccessAdmin moveSettleMs and createRedisBackend timeoutMs', async () => {
     const registry = new McpRegistry({ backend });
-    const repository = {
-      serversForUser: () => Promise.resolve([]),
-      get: () => Promise.resolve(undefined),
-      put: () => Promise.resolve(undefined),
-      remove: () => Promise.resolve(undefined),
-    };
+    const repository = new MemoryAccessRepository();
     await expect(
-      rejection(() => new AccessAdmin({ registry, privateTier, repository, backend, moveSettleMs: -5 })),
+      rejection(() => new AccessAdmin({ registry, privateTier, repository, moveSettleMs: -5 })),
     ).resolves.toMatchObject({
       issues: [{ path: 'moveSettleMs' }],
     });
