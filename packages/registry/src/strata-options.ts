@@ -1,6 +1,7 @@
 import { checkIntegerRanges, ValidationError, type FieldIssue, type NamedServerConfig } from '@strata/config';
 import type { RegistryBackend } from './backends/backend';
 import type { RedisConnection } from './backends/redis-backend';
+import type { AccessAdminHooks } from './admin/access-admin';
 import type { ConnectionManagerOptions } from './connections/connection-options';
 import type { AccessRepository } from './private/access-repository';
 import type { PrivateLoader, PrivateTierHooks } from './private/private-tier-options';
@@ -68,6 +69,7 @@ export interface StrataOptions {
     readonly replayGraceMs?: number;
     /** How often each instance looks for interrupted changes. @defaultValue 1000 */
     readonly replayIntervalMs?: number;
+    readonly hooks?: AccessAdminHooks;
   };
   readonly connections?: Omit<
     ConnectionManagerOptions,

@@ -205,6 +205,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       clock,
       logger,
       moveSettleMs: resolved.moveSettleMs,
+      ...(options.admin?.hooks ? { hooks: options.admin.hooks } : {}),
     });
     const replayer = new ChangeReplayer({
       repository,

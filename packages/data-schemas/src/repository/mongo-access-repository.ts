@@ -267,7 +267,7 @@ export class MongoAccessRepository implements AccessRepository {
 
   async createGroup(id: string, name: string, members: readonly string[]): Promise<void> {
     try {
-      await this.models.Group.insertOne({ groupId: id, name, members: unique(members) });
+      await this.models.Group.insertOne({ groupId: id, name, members: [...members] });
     } catch (error) {
       if (isDuplicateKeyError(error)) {
         throw new StrataError('CONFLICT', `a group with id "${id}" already exists`, { cause: error });

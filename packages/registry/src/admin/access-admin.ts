@@ -25,6 +25,12 @@ import type { McpRegistry } from '../registry/registry';
 import { systemClock, type Clock } from '../runtime/clock';
 import { describeError, silentLogger, type Logger } from '../runtime/logger';
 
+/** Test hooks: pause or fail a change between its database write and its cache effects. */
+export interface AccessAdminHooks {
+  /** Runs after the database write, before the cache effects. Never resolving = a process that died there. */
+  readonly afterWrite?: (intent: { readonly server?: string; readonly group?: string }) => Promise<void>;
+}
+
 export interface AccessAdminOptions {
   readonly registry: McpRegistry;
   readonly privateTier: PrivateTier;
@@ -38,6 +44,7 @@ export interface AccessAdminOptions {
    * tier. Must exceed the instances' near-cache bounds. @defaultValue 1250
    */
   readonly moveSettleMs?: number;
+  readonly hooks?: AccessAdminHooks;
 }
 
 /** A change's cache effects: users whose private servers to drop, and the server whose shared-tier copy to sync. */
@@ -264,6 +271,7 @@ export class AccessAdmin {
       throw error;
     }
     try {
+      await this.options.hooks?.afterWrite?.(intent);
       await this.apply(outcome.effects);
       await this.repository.endChange(id);
     } catch (error) {
