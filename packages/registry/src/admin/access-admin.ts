@@ -158,9 +158,9 @@ export class AccessAdmin {
   }
 
   /**
-   * Private → shared (visible to everyone): one database step (a `public` VIEW grant), then the
-   * shared tier gets it, and after `moveSettleMs` — every near cache has seen the shared copy —
-   * the former private holders drop their copies. Readers merge tiers by name: it shows once.
+   * Private → shared (visible to everyone): one database step (a `public` VIEW grant; every other
+   * grant stays, so its holders keep their private copies and never miss it), then the shared
+   * tier gets it. Readers merge tiers by name: it shows once.
    */
   async promote(name: string): Promise<ServerDefinition> {
     assertServerName(name);
@@ -170,9 +170,7 @@ export class AccessAdmin {
       if (isPublic(current.grants)) return { result: current, effects: { userIds: [], server: name } };
       const grants = [...current.grants, { principal: { type: 'public' } as const, bits: PERMISSION.VIEW }];
       const { definition } = await this.repository.setGrants(name, grants);
-      await this.options.registry.syncShared(name, stored(definition));
-      await this.settle();
-      return { result: definition, effects: { userIds: await this.reach(principalsOf(current.grants)) } };
+      return { result: definition, effects: { userIds: [], server: name } };
     });
   }
 

@@ -73,7 +73,11 @@ export interface NewServer {
 export interface AccessRepository {
   /** Next value of the version sequence. */
   nextVersion(): Promise<number>;
-  /** The private tier's loader: non-public servers the user may VIEW, directly or through a live group. */
+  /**
+   * The private tier's loader: servers the user may VIEW through a grant to them or to one of their
+   * groups — public ones included, so a server moving between tiers is never missing from both.
+   * Servers reachable only through `public` are the shared tier's and not listed.
+   */
   serversForUser(userId: string, context?: { readonly signal?: AbortSignal }): Promise<PrivateServerRecord[]>;
   /** The shared tier's source: servers with a `public` VIEW grant. */
   sharedServers(): Promise<PrivateServerRecord[]>;
@@ -165,7 +169,6 @@ export class MemoryAccessRepository implements AccessRepository {
     return [...this.servers.values()]
       .filter((server) => {
         const grants = this.liveGrants(server.name);
-        if (isPublic(grants)) return false;
         return grants.some((grant) => keys.has(principalKey(grant.principal)) && (grant.bits & PERMISSION.VIEW) !== 0);
       })
       .map(record);

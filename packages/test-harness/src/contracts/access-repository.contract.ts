@@ -388,11 +388,16 @@ export function accessRepositoryContract(factory: () => Promise<AccessRepository
       await expect(repository.serversForUser('bob')).resolves.toEqual([]);
     });
 
-    it('does not list a public server (it belongs to the shared tier), even to a user with a direct grant', async () => {
+    it('lists a public server to the users and groups granted it by name (a tier move never hides it), not to others', async () => {
       await repository.createGroup('team', 'Team', ['bob']);
-      await createServer('docs', [grant(everyone), grant(user('alice'), ALL_PERMISSIONS), grant(group('team'))]);
-      await expect(repository.serversForUser('alice')).resolves.toEqual([]);
-      await expect(repository.serversForUser('bob')).resolves.toEqual([]);
+      const docs = await createServer('docs', [
+        grant(everyone),
+        grant(user('alice'), ALL_PERMISSIONS),
+        grant(group('team')),
+      ]);
+      await expect(repository.serversForUser('alice')).resolves.toEqual([asRecord(docs)]);
+      await expect(repository.serversForUser('bob')).resolves.toEqual([asRecord(docs)]);
+      await expect(repository.serversForUser('carol')).resolves.toEqual([]); // public only: the shared tier's
     });
 
     it('lists a server the user reaches both directly and through groups once', async () => {
@@ -444,11 +449,12 @@ export function accessRepositoryContract(factory: () => Promise<AccessRepository
       await expect(namesFor('alice')).resolves.toEqual(['docs']);
     });
 
-    it('setGrants moving a server from private to public moves it into the shared tier and out of its users’ lists', async () => {
+    it('setGrants moving a server from private to public moves it into the shared tier; its named users keep it', async () => {
       await createServer('notes', [grant(user('alice'), ALL_PERMISSIONS)]);
       await repository.setGrants('notes', [grant(user('alice'), ALL_PERMISSIONS), grant(everyone)]);
       await expect(sharedNames()).resolves.toEqual(['notes']);
-      await expect(namesFor('alice')).resolves.toEqual([]);
+      await expect(namesFor('alice')).resolves.toEqual(['notes']);
+      await expect(namesFor('bob')).resolves.toEqual([]);
     });
   });
 
