@@ -38,6 +38,16 @@ async function main(): Promise<void> {
   });
   const events: PublicEvent[] = [];
   strata.subscribe((event) => events.push(event)); // what a browser's live stream would carry
+  const seen = (match: (event: PublicEvent) => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      if (events.some(match)) return resolve();
+      const off = strata.subscribe((event) => {
+        if (match(event)) {
+          off();
+          resolve();
+        }
+      });
+    });
   await strata.start(); // one instance writes the app tier; the others wait for it
 
   // An admin shares a server with one user; the user's login loads it (once across instances).
@@ -59,6 +69,9 @@ async function main(): Promise<void> {
   console.log(`notes is now ${(await strata.getServer('notes'))?.tier ?? 'gone'}`);
 
   await strata.admin.deleteServer('notes');
+  // Events arrive over the bus (Redis pub/sub); wait for the ones this run caused before listing them.
+  await seen((event) => event.type === 'access.changed' && event.userIds.includes('alice'));
+  await seen((event) => event.type === 'server.changed' && event.name === 'notes' && event.change === 'removed');
   console.log(`events: ${[...new Set(events.map((event) => event.type))].sort().join(', ')}`);
   const { privateTier, bus } = strata.stats();
   console.log(`loads: ${privateTier.loaderCalls}, bus events: ${bus.received}`);

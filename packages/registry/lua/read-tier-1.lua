@@ -1,19 +1,24 @@
 --[[
-  read-tier-1: one consistent snapshot of a tier in one round trip (index and values together).
+  read-tier-1 (contract v2): one consistent snapshot of a tier in one round trip (index and values
+  together), with the tier's epoch (set by every whole replace; '' when the tier was never
+  replaced or was lost: a flush, an eviction).
 
   KEYS[1]  tier index hash (see put-server-2)
   ARGV[1]  tier version the caller already holds ('' = none)
   ARGV[2]  value-key prefix of the tier ("<namespace>::")
+  ARGV[3]  epoch the caller already holds
 
   Value keys are derived from the index ("k:<name>" fields) and share KEYS[1]'s hash tag, so the
   script stays inside one slot on Redis Cluster. Values are returned as Keyv serialized them.
 
-  Returns: { tierVersion }                         unchanged: tierVersion == ARGV[1]
-           { tierVersion, names[], values[] }      otherwise (a missing value is false/nil)
+  Returns: { tierVersion, epoch }                         unchanged: tierVersion == ARGV[1], epoch == ARGV[3]
+           { tierVersion, epoch, names[], values[] }      otherwise (a missing value is false/nil)
 ]]
-local tierVersion = tonumber(redis.call('HGET', KEYS[1], '#tier') or '0')
-if ARGV[1] ~= '' and tonumber(ARGV[1]) == tierVersion then
-  return { tierVersion }
+local meta = redis.call('HMGET', KEYS[1], '#tier', '#epoch')
+local tierVersion = tonumber(meta[1] or '0')
+local epoch = meta[2] or ''
+if ARGV[1] ~= '' and tonumber(ARGV[1]) == tierVersion and ARGV[3] == epoch then
+  return { tierVersion, epoch }
 end
 local fields = redis.call('HGETALL', KEYS[1])
 local names = {}
@@ -33,4 +38,4 @@ for first = 1, #keys, 1000 do
     values[#values + 1] = chunk[j]
   end
 end
-return { tierVersion, names, values }
+return { tierVersion, epoch, names, values }

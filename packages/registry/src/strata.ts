@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { StrataError, type ConnectionStateName } from '@strata/config';
+import { parseServerConfig, StrataError, type ConnectionStateName } from '@strata/config';
 import { AccessAdmin } from './admin/access-admin';
 import { StrataAdmin } from './admin/strata-admin';
 import { ChangeReplayer } from './admin/change-replayer';
@@ -191,6 +191,14 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       ...options.registry,
       backend,
       versions: repository, // versions come from the database: never backwards, not even after a Redis flush
+      sharedSource: async () =>
+        (await repository.sharedServers()).map((record) => ({
+          name: record.name,
+          tier: 'shared' as const,
+          config: parseServerConfig(record.config, { pathPrefix: `shared.${record.name}` }),
+          version: record.version,
+          updatedAt: record.updatedAt ?? '',
+        })),
       privateTier,
       appServers: options.appServers ?? [],
       logger,

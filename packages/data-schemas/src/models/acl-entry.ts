@@ -43,8 +43,8 @@ export const aclEntrySchema = new Schema<AclEntryDoc>(
   },
   { collection: ACL_ENTRY.collection, versionKey: false, strict: 'throw' },
 );
-// One entry per (server, principal): setGrants' per-principal upserts; its prefix (resource) serves
-// get / list / principalsOf, the tombstoning updateMany of create and remove, and the public check.
+// One entry per (server, principal): setGrants' and create's per-principal upserts; its prefix
+// (resource) serves get / list / principalsOf and the tombstoning updateMany of create and remove.
 aclEntrySchema.index(
   { resource: 1, principalType: 1, principalId: 1 },
   { unique: true, name: 'resource_principal_unique' },

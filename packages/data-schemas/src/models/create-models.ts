@@ -41,6 +41,7 @@ export async function ensureIndexes(models: Models): Promise<void> {
   await Promise.all(
     Object.values(models).map(async (model: Models[keyof Models]) => {
       await model.init();
+      await model.createCollection(); // an existing one is fine (mongoose ignores NamespaceExists)
       await model.createIndexes();
     }),
   );

@@ -1,7 +1,7 @@
 import type { AccessRepository } from '@strata/registry';
 
-// The interface's value types, derived from `AccessRepository` itself: `@strata/registry` exports the
-// interface but not (yet) these names. When it does, import them instead.
+// The interface's value types, derived from `AccessRepository` itself, so this package needs only the
+// registry's root export (the same types are exported by name from `@strata/registry/internals`).
 
 /** A server with its live grants (`AccessRepository.get`). */
 export type ServerDefinition = NonNullable<Awaited<ReturnType<AccessRepository['get']>>>;

@@ -8,7 +8,7 @@ import {
   type ServerConfig,
 } from '@strata/config';
 import type { AccessRepository, Clock, PrivateServerRecord } from '@strata/registry';
-import { Types, type Connection } from 'mongoose';
+import { Types, type Connection, type InsertManyOptions } from 'mongoose';
 import { PUBLIC_PRINCIPAL_ID, type AclEntryDoc } from '../models/acl-entry';
 import { VERSION_COUNTER_ID } from '../models/counter';
 import { createModels, ensureIndexes, type Models } from '../models/create-models';
@@ -121,18 +121,15 @@ export class MongoAccessRepository implements AccessRepository {
       .maxTimeMS(this.maxTimeMs)
       .lean<EntryBits[]>()
       .exec();
-    const viewable = unique(entries.filter(canView).map((entry) => entry.resource));
-    if (viewable.length === 0) return [];
-    signal?.throwIfAborted();
-    const shared = new Set(await this.publicResources({ resource: { $in: viewable } }, abortable));
-    const names = viewable.filter((name) => !shared.has(name));
+    // Public servers included: a grant by name keeps a server listed while it moves between tiers.
+    const names = unique(entries.filter(canView).map((entry) => entry.resource));
     if (names.length === 0) return [];
     signal?.throwIfAborted();
     return (await this.findServers(names, abortable)).map(toRecord);
   }
 
   async sharedServers(): Promise<PrivateServerRecord[]> {
-    const names = unique(await this.publicResources({}, {}));
+    const names = unique(await this.publicResources());
     if (names.length === 0) return [];
     return (await this.findServers(names, {})).map(toRecord);
   }
@@ -178,16 +175,18 @@ export class MongoAccessRepository implements AccessRepository {
   async create(input: NewServer): Promise<ServerDefinition> {
     const now = new Date(this.clock.now());
     try {
-      await this.models.McpServer.insertOne(
-        {
-          name: input.name,
-          config: input.config,
-          version: input.version,
-          ...(input.author === undefined ? {} : { author: input.author }),
-          createdAt: now,
-          updatedAt: now,
-        },
-        { timestamps: false },
+      await this.models.McpServer.insertMany(
+        [
+          {
+            name: input.name,
+            config: input.config,
+            version: input.version,
+            ...(input.author === undefined ? {} : { author: input.author }),
+            createdAt: now,
+            updatedAt: now,
+          },
+        ],
+        { timestamps: false, ...this.insertOptions() },
       );
     } catch (error) {
       if (isDuplicateKeyError(error)) {
@@ -267,7 +266,7 @@ export class MongoAccessRepository implements AccessRepository {
 
   async createGroup(id: string, name: string, members: readonly string[]): Promise<void> {
     try {
-      await this.models.Group.insertOne({ groupId: id, name, members: [...members] });
+      await this.models.Group.insertMany([{ groupId: id, name, members: unique(members) }], this.insertOptions());
     } catch (error) {
       if (isDuplicateKeyError(error)) {
         throw new StrataError('CONFLICT', `a group with id "${id}" already exists`, { cause: error });
@@ -324,14 +323,19 @@ export class MongoAccessRepository implements AccessRepository {
   async beginChange(change: ChangeIntent): Promise<string> {
     // ObjectId hex: unique and, within a process, increasing (claimStaleChanges answers in this order).
     const id = new Types.ObjectId().toHexString();
-    await this.models.PendingChange.insertOne({
-      _id: id,
-      ...(change.server === undefined ? {} : { server: change.server }),
-      ...(change.group === undefined ? {} : { group: change.group }),
-      userIds: [...(change.userIds ?? [])],
-      startedAt: this.clock.now(),
-      claimedUntil: 0,
-    });
+    await this.models.PendingChange.insertMany(
+      [
+        {
+          _id: id,
+          ...(change.server === undefined ? {} : { server: change.server }),
+          ...(change.group === undefined ? {} : { group: change.group }),
+          userIds: [...(change.userIds ?? [])],
+          startedAt: this.clock.now(),
+          claimedUntil: 0,
+        },
+      ],
+      this.insertOptions(),
+    );
     return id;
   }
 
@@ -372,6 +376,14 @@ export class MongoAccessRepository implements AccessRepository {
           ]
         : [],
     );
+  }
+
+  /**
+   * Inserts go through `insertMany([doc])`: mongoose's `insertOne` (`save`) forwards no `maxTimeMS`
+   * to the driver, `insertMany` does (and still validates and casts).
+   */
+  private insertOptions(): InsertManyOptions & { maxTimeMS: number } {
+    return { ordered: true, maxTimeMS: this.maxTimeMs };
   }
 
   /** Sets one principal's bits (upsert); resolves with its bits before (0 when there was no entry). */
@@ -433,13 +445,12 @@ export class MongoAccessRepository implements AccessRepository {
       .exec();
   }
 
-  /** Names of the servers (matching `filter`) with a live `public` VIEW entry. */
-  private async publicResources(filter: Record<string, unknown>, options: { signal?: AbortSignal }): Promise<string[]> {
+  /** Names of the servers with a live `public` VIEW entry. */
+  private async publicResources(): Promise<string[]> {
     const entries = await this.models.AclEntry.find(
-      { ...filter, principalType: 'public', principalId: PUBLIC_PRINCIPAL_ID, bits: { $gt: 0 } },
+      { principalType: 'public', principalId: PUBLIC_PRINCIPAL_ID, bits: { $gt: 0 } },
       { resource: 1, bits: 1, _id: 0 },
     )
-      .setOptions(options)
       .maxTimeMS(this.maxTimeMs)
       .lean<EntryBits[]>()
       .exec();

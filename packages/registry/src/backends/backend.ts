@@ -20,8 +20,10 @@ export interface RegistryBackend {
   /** The ioredis client for locks, scripts and counters (undefined in memory mode). */
   readonly redis: Redis | Cluster | undefined;
   tierStore(tier: TierName): TierStore;
-  /** The app tier's leader lease (one writer per deploy). */
+  /** The app tier's leader lease (one writer per deploy); the same as `tierLease('app')`. */
   readonly appLease: Lease;
+  /** A tier's leader lease: one instance (re)builds the tier at a time. */
+  tierLease(tier: TierName): Lease;
   /** Storage of users' private servers, locks and generations. */
   readonly privateStore: PrivateStore;
   /** Keyv namespace of per-server tool lists. */

@@ -19,6 +19,8 @@ export function createMemoryBackend(options: { keyPrefix?: string; clock?: Clock
     app: new MemoryTierStore('app', keys, bus),
     shared: new MemoryTierStore('shared', keys, bus),
   } satisfies Record<TierName, MemoryTierStore>;
+  const now = (): number => (options.clock ?? systemClock).now();
+  const leases = { app: new MemoryLease(now), shared: new MemoryLease(now) } satisfies Record<TierName, MemoryLease>;
   let sequence = 0;
   return {
     kind: 'memory',
@@ -27,7 +29,8 @@ export function createMemoryBackend(options: { keyPrefix?: string; clock?: Clock
     timeoutMs: 0,
     redis: undefined,
     tierStore: (tier) => stores[tier],
-    appLease: new MemoryLease(() => (options.clock ?? systemClock).now()),
+    appLease: leases.app,
+    tierLease: (tier) => leases[tier],
     toolsKeyv: new Keyv<ToolsEntry>({ namespace: `${keys.prefix}:tools` }),
     privateStore: new MemoryPrivateStore(keys, bus, options.clock ?? systemClock),
     nextVersion: () => Promise.resolve((sequence += 1)),

@@ -148,6 +148,10 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   });
   toolsKeyv.on('error', (error: unknown) => logger.warn('keyv error', { cache: 'tools', ...describeError(error) }));
 
+  const leases = {
+    app: new RedisLease(redis, keys.tierLeaderKey('app'), timeoutMs),
+    shared: new RedisLease(redis, keys.tierLeaderKey('shared'), timeoutMs),
+  } satisfies Record<TierName, RedisLease>;
   return {
     kind: 'redis',
     keys,
@@ -155,7 +159,8 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     timeoutMs,
     redis,
     tierStore: (tier) => stores[tier],
-    appLease: new RedisLease(redis, keys.appLeaderKey(), timeoutMs),
+    appLease: leases.app,
+    tierLease: (tier) => leases[tier],
     privateStore,
     toolsKeyv,
     nextVersion: () => withRedisDeadline('next version', timeoutMs, () => redis.incr(keys.versionSequenceKey())),

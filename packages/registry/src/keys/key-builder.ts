@@ -33,7 +33,7 @@ export function decodeKeySegment(segment: string): string {
  * | --- | --- | --- |
  * | tier namespace (Keyv) | `{P:app}` / `{P:shared}` → values at `{P:app}::<name>` | one per tier |
  * | tier index (name → version; `#tier` version, `#hash` ready marker) | `{P:app}:index` | tier |
- * | app-tier leader lease | `{P:app}:leader` | app tier |
+ * | tier leader lease | `{P:app}:leader`, `{P:shared}:leader` | tier |
  * | config version sequence | `{P:seq}` | own |
  * | change bus channel | `P:bus` | (pub/sub) |
  * | tool lists (Keyv) | `P:tools::<name>` | own |
@@ -72,7 +72,12 @@ export class KeyBuilder {
   }
 
   appLeaderKey(): string {
-    return `${this.tierNamespace('app')}:leader`;
+    return this.tierLeaderKey('app');
+  }
+
+  /** The lease of the instance that (re)builds a tier. */
+  tierLeaderKey(tier: TierName): string {
+    return `${this.tierNamespace(tier)}:leader`;
   }
 
   versionSequenceKey(): string {

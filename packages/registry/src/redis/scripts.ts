@@ -15,8 +15,8 @@ const LUA_DIR = join(__dirname, '..', '..', 'lua');
 export const SCRIPTS = {
   putServer: { file: 'put-server-2.lua', keys: 2, version: 1 },
   removeServer: { file: 'remove-server-2.lua', keys: 2, version: 1 },
-  replaceTier: { file: 'replace-tier-1.lua', keys: 1, version: 1 },
-  readTier: { file: 'read-tier-1.lua', keys: 1, version: 1 },
+  replaceTier: { file: 'replace-tier-1.lua', keys: 1, version: 2 },
+  readTier: { file: 'read-tier-1.lua', keys: 1, version: 2 },
   acquireLease: { file: 'acquire-lease-1.lua', keys: 1, version: 1 },
   renewLease: { file: 'renew-lease-1.lua', keys: 1, version: 1 },
   releaseLease: { file: 'release-lease-1.lua', keys: 1, version: 1 },

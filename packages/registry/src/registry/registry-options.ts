@@ -3,6 +3,7 @@ import type { Logger } from '../runtime/logger';
 import type { Clock } from '../runtime/clock';
 import type { RegistryBackend } from '../backends/backend';
 import type { PrivateTierSource } from '../model/private-tier-source';
+import type { StoredServer } from '../model/stored-server';
 import type { VersionSource } from '../model/version-source';
 
 export interface RegistryOptions {
@@ -12,6 +13,12 @@ export interface RegistryOptions {
   readonly appServers?: readonly NamedServerConfig[];
   /** Where config versions come from (the database). @defaultValue the backend's counter */
   readonly versions?: VersionSource;
+  /**
+   * The shared tier's source of truth (the database's public servers). With it, the shared tier is
+   * built from it at start when storage does not hold it, and rebuilt whenever it is lost (a Redis
+   * flush, an eviction). Without it, the shared tier lives in storage only.
+   */
+  readonly sharedSource?: () => Promise<readonly StoredServer[]>;
   /** Where users' private servers come from; without it, users have none. */
   readonly privateTier?: PrivateTierSource;
   /** winston-compatible logger. @defaultValue silent */

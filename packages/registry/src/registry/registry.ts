@@ -13,7 +13,7 @@ import { describeError, silentLogger, type Logger } from '../runtime/logger';
 import type { ChangeEvent } from '../model/change-event';
 import { systemClock, type Clock } from '../runtime/clock';
 import { TierNearCache, type NearCacheStats } from '../stores/tier-near-cache';
-import { initializeAppTier, type AppTierInitResult } from './app-tier-initializer';
+import { initializeAppTier, initializeTier, SHARED_TIER_MARKER, type AppTierInitResult } from './tier-initializer';
 import type { RegistryBackend } from '../backends/backend';
 import type { PrivateTierSource } from '../model/private-tier-source';
 import type { VersionSource } from '../model/version-source';
@@ -47,6 +47,9 @@ export class McpRegistry {
   private readonly appLeaseTtlMs: number;
   private readonly appReadyTimeoutMs: number;
   private readonly caches: Record<TierName, TierNearCache>;
+  private readonly sharedSource: (() => Promise<readonly StoredServer[]>) | undefined;
+  private readonly rebuilding: Partial<Record<TierName, Promise<void>>> = {};
+  private started = false;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
 
@@ -56,6 +59,7 @@ export class McpRegistry {
     this.versions = options.versions ?? options.backend;
     this.appServers = options.appServers ?? [];
     this.privateTier = options.privateTier;
+    this.sharedSource = options.sharedSource;
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.instanceId = options.instanceId ?? randomBytes(6).toString('hex');
@@ -68,8 +72,11 @@ export class McpRegistry {
       logger: this.logger,
     };
     this.caches = {
-      app: new TierNearCache(this.backend.tierStore('app'), cacheOptions),
-      shared: new TierNearCache(this.backend.tierStore('shared'), cacheOptions),
+      app: new TierNearCache(this.backend.tierStore('app'), { ...cacheOptions, onLost: () => this.onLost('app') }),
+      shared: new TierNearCache(this.backend.tierStore('shared'), {
+        ...cacheOptions,
+        onLost: () => this.onLost('shared'),
+      }),
     };
   }
 
@@ -81,18 +88,49 @@ export class McpRegistry {
     this.assertOpen();
     this.unsubscribe = this.backend.bus.subscribe((event) => this.onEvent(event));
     await this.backend.bus.start();
-    const result = await initializeAppTier({
+    const [result] = await Promise.all([this.initialize('app'), this.initialize('shared')]);
+    await Promise.all([this.caches.app.refresh(), this.caches.shared.refresh()]);
+    this.started = true;
+    return result;
+  }
+
+  /**
+   * Makes a tier current in storage: the app tier from this deploy's file, the shared tier from its
+   * source of truth (when there is one). One instance writes; the others wait, bounded.
+   */
+  private async initialize(tier: TierName): Promise<AppTierInitResult> {
+    const common = {
       backend: this.backend,
       versions: this.versions,
-      servers: this.appServers,
       instanceId: this.instanceId,
       clock: this.clock,
       logger: this.logger,
       leaseTtlMs: this.appLeaseTtlMs,
       readyTimeoutMs: this.appReadyTimeoutMs,
+    };
+    if (tier === 'app') return initializeAppTier({ ...common, servers: this.appServers });
+    const source = this.sharedSource;
+    if (!source) return { wrote: false, tierVersion: 0, contentHash: '' };
+    return initializeTier({
+      ...common,
+      tier: 'shared',
+      marker: SHARED_TIER_MARKER,
+      build: async () => (await source()).map((server) => ({ ...server, tier: 'shared' as const })),
     });
-    await Promise.all([this.caches.app.refresh(), this.caches.shared.refresh()]);
-    return result;
+  }
+
+  /** A near cache found its tier gone from storage: rebuild it (once at a time), then re-read. */
+  private onLost(tier: TierName): void {
+    if (!this.started || this.closed || this.rebuilding[tier]) return;
+    this.logger.warn('registry: a tier is gone from storage; rebuilding it', { tier });
+    this.rebuilding[tier] = this.initialize(tier)
+      .then(
+        () => this.caches[tier].invalidate(),
+        (error: unknown) => {
+          this.logger.warn('registry: rebuilding a tier failed', { tier, ...describeError(error) });
+        },
+      )
+      .finally(() => delete this.rebuilding[tier]);
   }
 
   /** One server by name as the user would get it, or undefined. */

@@ -3,6 +3,7 @@ import { KeyBuilder, type TierName } from '../keys/key-builder';
 import type { ChangeBus } from '../bus/change-bus';
 import type { ChangeEvent } from '../model/change-event';
 import type { StoredServer } from '../model/stored-server';
+import { newEpoch } from './tier-epoch';
 import type { PutResult, ReplaceOptions, ReplaceResult, TierMeta, TierSnapshot, TierStore } from './tier-store';
 
 /**
@@ -15,6 +16,7 @@ export class MemoryTierStore implements TierStore {
   private readonly index = new Map<string, number>();
   private tierVersion = 0;
   private contentHash: string | undefined;
+  private epoch = '';
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -30,18 +32,19 @@ export class MemoryTierStore implements TierStore {
   }
 
   meta(): Promise<TierMeta> {
-    return Promise.resolve({ tierVersion: this.tierVersion, contentHash: this.contentHash });
+    return Promise.resolve({ tierVersion: this.tierVersion, contentHash: this.contentHash, epoch: this.epoch });
   }
 
-  async snapshot(knownTierVersion?: number): Promise<TierSnapshot> {
+  async snapshot(known?: { readonly tierVersion: number; readonly epoch: string }): Promise<TierSnapshot> {
     for (;;) {
-      const tierVersion = this.tierVersion;
-      if (knownTierVersion === tierVersion) return { tierVersion, servers: undefined };
+      const { tierVersion, epoch } = this;
+      if (known?.tierVersion === tierVersion && known.epoch === epoch)
+        return { tierVersion, epoch, servers: undefined };
       const names = [...this.index.keys()];
       const values = await this.keyv.get(names.map((name) => this.keys.tierEntry(name)));
       // A write landed while we read: read again, so a snapshot is never a mix.
-      if (this.tierVersion !== tierVersion) continue;
-      return { tierVersion, servers: values.filter((value): value is StoredServer => value !== undefined) };
+      if (this.tierVersion !== tierVersion || this.epoch !== epoch) continue;
+      return { tierVersion, epoch, servers: values.filter((value): value is StoredServer => value !== undefined) };
     }
   }
 
@@ -83,6 +86,7 @@ export class MemoryTierStore implements TierStore {
       this.index.clear();
       for (const server of servers) this.index.set(server.name, server.version);
       this.tierVersion += 1;
+      this.epoch = newEpoch();
       if (options.contentHash !== undefined) this.contentHash = options.contentHash;
       const tierVersion = this.tierVersion;
       if (options.event) await this.bus?.publish(options.event);

@@ -7,6 +7,7 @@ import { REPLY, replyCode, replyNumber } from '../redis/script-replies';
 import { runScript } from '../redis/scripts';
 import { checkedEvent, type ChangeEvent } from '../model/change-event';
 import type { StoredServer } from '../model/stored-server';
+import { newEpoch } from './tier-epoch';
 import type { PutResult, ReplaceOptions, ReplaceResult, TierMeta, TierSnapshot, TierStore } from './tier-store';
 
 export interface RedisTierStoreDeps {
@@ -45,31 +46,34 @@ export class RedisTierStore implements TierStore {
   }
 
   async meta(): Promise<TierMeta> {
-    const [tierVersion, contentHash] = await withRedisDeadline(`read ${this.tier} tier meta`, this.deps.timeoutMs, () =>
-      this.deps.client.hmget(this.indexKey, '#tier', '#hash'),
+    const [tierVersion, contentHash, epoch] = await withRedisDeadline(
+      `read ${this.tier} tier meta`,
+      this.deps.timeoutMs,
+      () => this.deps.client.hmget(this.indexKey, '#tier', '#hash', '#epoch'),
     );
-    return { tierVersion: Number(tierVersion ?? 0), contentHash: contentHash ?? undefined };
+    return { tierVersion: Number(tierVersion ?? 0), contentHash: contentHash ?? undefined, epoch: epoch ?? '' };
   }
 
-  async snapshot(knownTierVersion?: number): Promise<TierSnapshot> {
+  async snapshot(known?: { readonly tierVersion: number; readonly epoch: string }): Promise<TierSnapshot> {
     const reply = await withRedisDeadline(`read ${this.tier} tier`, this.deps.timeoutMs, () =>
       runScript(
         this.deps.client,
         'readTier',
         [this.indexKey],
-        [knownTierVersion === undefined ? '' : String(knownTierVersion), this.valuePrefix],
+        [known === undefined ? '' : String(known.tierVersion), this.valuePrefix, known?.epoch ?? ''],
       ),
     );
     const tierVersion = replyNumber(reply, 0);
-    if (reply.length === 1) return { tierVersion, servers: undefined };
-    const values = (reply[2] ?? []) as Array<string | null>;
+    const epoch = String(reply[1] ?? '');
+    if (reply.length === 2) return { tierVersion, epoch, servers: undefined };
+    const values = (reply[3] ?? []) as Array<string | null>;
     const servers: StoredServer[] = [];
     for (const raw of values) {
       if (raw === null || raw === undefined) continue;
       const decoded = await this.deserialize(raw);
       if (decoded) servers.push(decoded);
     }
-    return { tierVersion, servers };
+    return { tierVersion, epoch, servers };
   }
 
   async put(server: StoredServer, event?: ChangeEvent): Promise<PutResult> {
@@ -113,6 +117,7 @@ export class RedisTierStore implements TierStore {
       options.event ? this.deps.channel : '',
       options.event ? JSON.stringify(checkedEvent(options.event)) : '',
       options.contentHash ?? '',
+      newEpoch(),
     ];
     for (const server of servers) {
       args.push(

@@ -13,10 +13,17 @@ export interface NearCacheOptions {
   readonly retryAfterMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * Called when storage answers with a tier that has lost its epoch (a flush or an eviction emptied
+   * it) while this cache holds one that had an epoch: the owner rebuilds the tier. Meanwhile the
+   * last snapshot keeps being served.
+   */
+  readonly onLost?: () => void;
 }
 
 interface Snapshot {
   readonly tierVersion: number;
+  readonly epoch: string;
   readonly byName: ReadonlyMap<string, StoredServer>;
   /** When the fetch that confirmed it started (conservative: the data is at least this fresh). */
   readonly checkedAt: number;
@@ -36,10 +43,12 @@ export interface NearCacheStats {
   misses: number;
   /** Revalidations that failed (Redis unavailable); the last snapshot was served meanwhile. */
   refreshFailures: number;
+  /** Revalidations that found the tier gone from storage (then rebuilt). */
+  lostTiers: number;
 }
 
 export class TierNearCache {
-  readonly stats: NearCacheStats = { hits: 0, misses: 0, refreshFailures: 0 };
+  readonly stats: NearCacheStats = { hits: 0, misses: 0, refreshFailures: 0, lostTiers: 0 };
   private snapshot: Snapshot | undefined;
   /** Bumped by every invalidation: a fetch that started before one cannot mark the cache clean. */
   private epoch = 0;
@@ -112,17 +121,32 @@ export class TierNearCache {
     const startedAt = this.options.clock.now();
     const previous = this.snapshot;
     try {
-      const result = await this.store.snapshot(previous?.tierVersion);
-      const byName = result.servers
-        ? new Map(result.servers.map((server) => [server.name, server] as const))
-        : (previous?.byName ?? new Map<string, StoredServer>());
-      // Never replace a newer snapshot (from a fetch that finished first) with an older one.
-      if (!this.snapshot || this.snapshot === previous || result.tierVersion >= this.snapshot.tierVersion) {
-        this.snapshot = { tierVersion: result.tierVersion, byName, checkedAt: startedAt };
+      const result = await this.store.snapshot(
+        previous ? { tierVersion: previous.tierVersion, epoch: previous.epoch } : undefined,
+      );
+      if (previous && previous.epoch !== '' && result.epoch === '') {
+        // The tier is gone from storage: serve the last snapshot until it is rebuilt, never an empty tier.
+        this.stats.lostTiers += 1;
+        this.options.onLost?.();
+        if (this.snapshot === previous) this.snapshot = { ...previous, checkedAt: startedAt };
+      } else {
+        const byName = result.servers
+          ? new Map(result.servers.map((server) => [server.name, server] as const))
+          : (previous?.byName ?? new Map<string, StoredServer>());
+        // Never replace a newer snapshot (from a fetch that finished first) with an older one; a new
+        // epoch is a rebuilt tier, whose versions start again.
+        const current = this.snapshot;
+        if (
+          !current ||
+          current === previous ||
+          (result.epoch === current.epoch && result.tierVersion >= current.tierVersion)
+        ) {
+          this.snapshot = { tierVersion: result.tierVersion, epoch: result.epoch, byName, checkedAt: startedAt };
+        }
       }
       if (this.epoch === epoch) this.cleanEpoch = epoch;
       this.retryAt = 0;
-      return this.snapshot.byName;
+      return this.snapshot?.byName ?? new Map<string, StoredServer>();
     } catch (error) {
       this.stats.refreshFailures += 1;
       this.retryAt = this.options.clock.now() + this.options.retryAfterMs;

@@ -4,8 +4,13 @@ import type { StoredServer } from '../model/stored-server';
 
 /** A tier read in one consistent step. */
 export interface TierSnapshot {
-  /** Bumped by every change to the tier. */
+  /** Bumped by every change to the tier; starts again after the tier is lost. */
   readonly tierVersion: number;
+  /**
+   * Set by every whole replace; '' when the tier was never replaced or was lost (a Redis flush or
+   * eviction). A different epoch is a different tier: its versions do not compare with the old ones.
+   */
+  readonly epoch: string;
   /** The servers; `undefined` when the tier version equals the one the caller already holds. */
   readonly servers: readonly StoredServer[] | undefined;
 }
@@ -21,6 +26,7 @@ export interface PutResult {
 /** A tier's version and the content hash recorded by its last whole replace (the app tier's ready marker). */
 export interface TierMeta {
   readonly tierVersion: number;
+  readonly epoch: string;
   readonly contentHash: string | undefined;
 }
 
@@ -47,8 +53,8 @@ export interface TierStore {
   readonly tier: TierName;
   get(name: string): Promise<StoredServer | undefined>;
   meta(): Promise<TierMeta>;
-  /** A consistent snapshot; `servers` is undefined when nothing changed since `knownTierVersion`. */
-  snapshot(knownTierVersion?: number): Promise<TierSnapshot>;
+  /** A consistent snapshot; `servers` is undefined when the tier is still at `known` (version and epoch). */
+  snapshot(known?: { readonly tierVersion: number; readonly epoch: string }): Promise<TierSnapshot>;
   /** Writes the server unless the stored version is the same or newer (then `written` is false). */
   put(server: StoredServer, event?: ChangeEvent): Promise<PutResult>;
   /** Removes a server; false when it was not there. */

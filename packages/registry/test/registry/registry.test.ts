@@ -50,7 +50,7 @@ function registrySuite(topology: () => RedisTopology | undefined, keyPrefix: () 
   it('refuses a shared server under an app-tier name (NAME_RESERVED) and writes nothing', async () => {
     await expect(registry.addSharedServer('files', stdioConfig())).rejects.toMatchObject({ code: 'NAME_RESERVED' });
     await expect(registry.addSharedServer('search', stdioConfig())).rejects.toMatchObject({ code: 'NAME_RESERVED' });
-    await expect(backend.tierStore('shared').snapshot()).resolves.toEqual({ tierVersion: 0, servers: [] });
+    await expect(backend.tierStore('shared').snapshot()).resolves.toEqual({ tierVersion: 0, epoch: '', servers: [] });
   });
 
   it('answers CONFLICT for a duplicate add and NOT_FOUND for an update of nothing', async () => {
@@ -65,7 +65,7 @@ function registrySuite(topology: () => RedisTopology | undefined, keyPrefix: () 
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ code: 'INVALID_CONFIG', issues: [expect.objectContaining({ path: 'config.url' })] });
-    await expect(backend.tierStore('shared').snapshot()).resolves.toEqual({ tierVersion: 0, servers: [] });
+    await expect(backend.tierStore('shared').snapshot()).resolves.toEqual({ tierVersion: 0, epoch: '', servers: [] });
   });
 
   it.each(['*', '{x}', 'a:b', '__proto__', 'constructor', 'x'.repeat(1024), 'a b', 'ünï'])(
@@ -73,7 +73,7 @@ function registrySuite(topology: () => RedisTopology | undefined, keyPrefix: () 
     async (name) => {
       await expect(registry.addSharedServer(name, stdioConfig())).rejects.toMatchObject({ code: 'INVALID_NAME' });
       await expect(registry.getServer(name)).rejects.toMatchObject({ code: 'INVALID_NAME' });
-      await expect(backend.tierStore('shared').snapshot()).resolves.toEqual({ tierVersion: 0, servers: [] });
+      await expect(backend.tierStore('shared').snapshot()).resolves.toEqual({ tierVersion: 0, epoch: '', servers: [] });
     },
   );
 

@@ -32,7 +32,7 @@ export function tierStoreContract(factory: () => Promise<TierStoreFixture> | Tie
   });
 
   it('starts empty', async () => {
-    await expect(store.snapshot()).resolves.toEqual({ tierVersion: 0, servers: [] });
+    await expect(store.snapshot()).resolves.toEqual({ tierVersion: 0, epoch: '', servers: [] });
     await expect(store.get('absent')).resolves.toBeUndefined();
   });
 
@@ -50,9 +50,37 @@ export function tierStoreContract(factory: () => Promise<TierStoreFixture> | Tie
 
   it('answers "unchanged" to a caller that holds the current tier version', async () => {
     await store.put(stored('alpha', 1));
-    await expect(store.snapshot(1)).resolves.toEqual({ tierVersion: 1, servers: undefined });
+    // Never replaced: the epoch is '' (see the epoch test below).
+    await expect(store.snapshot({ tierVersion: 1, epoch: '' })).resolves.toEqual({
+      tierVersion: 1,
+      epoch: '',
+      servers: undefined,
+    });
     await store.put(stored('alpha', 2));
-    await expect(store.snapshot(1)).resolves.toEqual({ tierVersion: 2, servers: [stored('alpha', 2)] });
+    await expect(store.snapshot({ tierVersion: 1, epoch: '' })).resolves.toEqual({
+      tierVersion: 2,
+      epoch: '',
+      servers: [stored('alpha', 2)],
+    });
+  });
+
+  it('a whole replace gives the tier a new epoch; a caller holding another epoch gets the servers, never "unchanged"', async () => {
+    await store.put(stored('alpha', 1));
+    await store.replaceAll([stored('alpha', 2)]);
+    const first = await store.snapshot();
+    expect(first.epoch).not.toBe('');
+    await expect(store.meta()).resolves.toMatchObject({ epoch: first.epoch });
+    // Same version, other epoch (a tier rebuilt after a flush counts versions again from 1).
+    await expect(store.snapshot({ tierVersion: first.tierVersion, epoch: 'other' })).resolves.toEqual({
+      tierVersion: first.tierVersion,
+      epoch: first.epoch,
+      servers: [stored('alpha', 2)],
+    });
+    await expect(store.snapshot({ tierVersion: first.tierVersion, epoch: first.epoch })).resolves.toMatchObject({
+      servers: undefined,
+    });
+    await store.replaceAll([stored('alpha', 3)]);
+    expect((await store.snapshot()).epoch).not.toBe(first.epoch);
   });
 
   it('refuses a write whose version is not newer than the stored one', async () => {
@@ -75,7 +103,7 @@ export function tierStoreContract(factory: () => Promise<TierStoreFixture> | Tie
     await expect(store.remove('alpha')).resolves.toBe(true);
     await expect(store.remove('alpha')).resolves.toBe(false);
     await expect(store.get('alpha')).resolves.toBeUndefined();
-    await expect(store.snapshot()).resolves.toEqual({ tierVersion: 3, servers: [stored('beta', 2)] });
+    await expect(store.snapshot()).resolves.toEqual({ tierVersion: 3, epoch: '', servers: [stored('beta', 2)] });
   });
 
   it('replaces the whole tier: removed servers disappear, kept ones are rewritten', async () => {
@@ -92,11 +120,12 @@ export function tierStoreContract(factory: () => Promise<TierStoreFixture> | Tie
   });
 
   it('records the content hash of a replace as the tier meta', async () => {
-    await expect(store.meta()).resolves.toEqual({ tierVersion: 0, contentHash: undefined });
+    await expect(store.meta()).resolves.toEqual({ tierVersion: 0, contentHash: undefined, epoch: '' });
     await store.replaceAll([stored('alpha', 1)], { contentHash: 'abc123' });
-    await expect(store.meta()).resolves.toEqual({ tierVersion: 1, contentHash: 'abc123' });
+    const epoch = expect.stringMatching(/^[0-9a-f]{16}$/) as unknown as string; // set by the replace
+    await expect(store.meta()).resolves.toEqual({ tierVersion: 1, contentHash: 'abc123', epoch });
     await store.put(stored('beta', 2));
-    await expect(store.meta()).resolves.toEqual({ tierVersion: 2, contentHash: 'abc123' });
+    await expect(store.meta()).resolves.toEqual({ tierVersion: 2, contentHash: 'abc123', epoch });
   });
 
   it('refuses a replace fenced on an outdated tier version', async () => {
@@ -150,6 +179,6 @@ export function tierStoreContract(factory: () => Promise<TierStoreFixture> | Tie
   it('keeps tiers apart: the app tier does not see shared servers', async () => {
     await store.put(stored('alpha', 1));
     await expect(backend.tierStore('app').get('alpha')).resolves.toBeUndefined();
-    await expect(backend.tierStore('app').snapshot()).resolves.toEqual({ tierVersion: 0, servers: [] });
+    await expect(backend.tierStore('app').snapshot()).resolves.toEqual({ tierVersion: 0, epoch: '', servers: [] });
   });
 }
