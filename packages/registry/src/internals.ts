@@ -120,7 +120,7 @@ export { MemoryPrivateStore } from './stores/memory-private-store';
 export { RedisPrivateStore } from './stores/redis-private-store';
 export type { RedisPrivateStoreDeps } from './stores/redis-private-store';
 export { AccessAdmin } from './admin/access-admin';
-export type { AccessAdminOptions } from './admin/access-admin';
+export type { AccessAdminHooks, AccessAdminOptions, ChangeStep } from './admin/access-admin';
 export { MemoryAccessRepository } from './private/access-repository';
 export { directUsers, toPrivateDefinition } from './private/access-repository';
 export type {

@@ -25,10 +25,17 @@ import type { McpRegistry } from '../registry/registry';
 import { systemClock, type Clock } from '../runtime/clock';
 import { describeError, silentLogger, type Logger } from '../runtime/logger';
 
-/** Test hooks: pause or fail a change between its database write and its cache effects. */
+/** The steps of a change, where a test can pause it (a process that died there) or fail it. */
+export type ChangeStep = 'before-write' | 'after-write' | 'after-effects';
+
+/** Test hooks: pause or fail a change at one of its steps. Never resolving = a process that died there. */
 export interface AccessAdminHooks {
-  /** Runs after the database write, before the cache effects. Never resolving = a process that died there. */
+  /** After the pending record, before the database write. */
+  readonly beforeWrite?: (intent: { readonly server?: string; readonly group?: string }) => Promise<void>;
+  /** After the database write, before the cache effects. */
   readonly afterWrite?: (intent: { readonly server?: string; readonly group?: string }) => Promise<void>;
+  /** After the cache effects, before the pending record is deleted. */
+  readonly afterEffects?: (intent: { readonly server?: string; readonly group?: string }) => Promise<void>;
 }
 
 export interface AccessAdminOptions {
@@ -262,6 +269,7 @@ export class AccessAdmin {
     const id = await this.repository.beginChange(intent);
     let outcome: { result: T; effects: Effects };
     try {
+      await this.options.hooks?.beforeWrite?.(intent);
       outcome = await write();
     } catch (error) {
       // Nothing written, or a partial write: the pending record stays, a replay makes caches agree.
@@ -271,6 +279,7 @@ export class AccessAdmin {
     try {
       await this.options.hooks?.afterWrite?.(intent);
       await this.apply(outcome.effects);
+      await this.options.hooks?.afterEffects?.(intent);
       await this.repository.endChange(id);
     } catch (error) {
       // The database holds the change; the pending record makes another instance finish its effects.
