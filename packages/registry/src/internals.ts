@@ -145,3 +145,11 @@ export { ToolsCache } from './stores/tools-cache';
 export type { ToolsCacheOptions, ToolsEntry } from './stores/tools-cache';
 export { createTransport } from './connections/transport-factory';
 export type { TransportFactory } from './connections/transport-factory';
+export { importServers } from './admin/import-servers';
+export type {
+  ImportEntryError,
+  ImportEntryResult,
+  ImportOutcome,
+  ImportServersOptions,
+  ImportServersResult,
+} from './admin/import-servers';
