@@ -272,8 +272,12 @@ export class AccessAdmin {
       await this.options.hooks?.beforeWrite?.(intent);
       outcome = await write();
     } catch (error) {
-      // Nothing written, or a partial write: the pending record stays, a replay makes caches agree.
-      await this.repository.endChange(id).catch(() => undefined);
+      // Refused before writing (not found, conflict, bad input): nothing to finish. Any other
+      // failure may have written part of the change: the record stays and a replay makes the
+      // caches agree with whatever the database now holds.
+      if (error instanceof StrataError && NOTHING_WRITTEN.has(error.code)) {
+        await this.repository.endChange(id).catch(() => undefined);
+      }
       throw error;
     }
     try {
@@ -318,6 +322,17 @@ export class AccessAdmin {
     return new Promise((resolve) => setTimeout(resolve, this.moveSettleMs));
   }
 }
+
+/** Errors a write refuses with before changing anything. */
+const NOTHING_WRITTEN: ReadonlySet<string> = new Set([
+  'NOT_FOUND',
+  'CONFLICT',
+  'NAME_RESERVED',
+  'INVALID_CONFIG',
+  'INVALID_NAME',
+  'INVALID_USER_ID',
+  'INVALID_ACCESS',
+]);
 
 /** The shared tier's copy of a database server. */
 function stored(definition: ServerDefinition): StoredServer {

@@ -139,12 +139,15 @@ async function importEntry(
     const existing = await admin.getServer(name);
     if (existing) {
       if (sameConfig(existing.config, config)) return { name, outcome: 'unchanged' };
-      if (!options.dryRun) await admin.updateServer(name, config);
+      if (true) await admin.updateServer(name, config);
       return { name, outcome: 'updated' };
     }
     if (options.dryRun) {
       if (await options.isAppServer?.(name)) {
-        throw new StrataError('NAME_RESERVED', `"${name}" is an app-tier server name (config file); choose another name`);
+        throw new StrataError(
+          'NAME_RESERVED',
+          `"${name}" is an app-tier server name (config file); choose another name`,
+        );
       }
     } else {
       await admin.createServer(name, config, options.access, options.owner);

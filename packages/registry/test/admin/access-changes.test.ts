@@ -171,7 +171,7 @@ describeEachBackend('access changes against the source of truth', (ctx) => {
     expect(results.find((result) => result.status === 'rejected')).toMatchObject({ reason: { code: 'CONFLICT' } });
   });
 
-  it('bad grants are refused naming the field, and nothing is written', async () => {
+  it('bad grants, configs, names and ids are refused naming the field, and nothing is written', async () => {
     const a = await instance();
     await expect(
       a.admin.createServer('notes', config, { grants: [{ principal: { type: 'robot', id: 'x' }, bits: 1 }] as never }),
@@ -183,7 +183,23 @@ describeEachBackend('access changes against the source of truth', (ctx) => {
       code: 'INVALID_ACCESS',
       issues: [{ path: 'grants.1.principal' }],
     });
+    await expect(
+      a.admin.createServer('notes', { type: 'stdio', command: '' }, { userIds: ['u1'] }),
+    ).rejects.toMatchObject({ code: 'INVALID_CONFIG', issues: [{ path: 'config.command' }] });
+    await expect(a.admin.createServer('bad name*', config, { userIds: ['u1'] })).rejects.toMatchObject({
+      code: 'INVALID_NAME',
+      issues: [{ path: 'name' }],
+    });
+    await expect(a.admin.createServer('notes', config, { userIds: ['u1', 'has space'] })).rejects.toMatchObject({
+      code: 'INVALID_ACCESS',
+      issues: [{ path: 'grants.1.principal.id' }],
+    });
+    await expect(
+      a.admin.createServer('notes', config, { grants: [{ principal: { type: 'group', id: '{tag}*' }, bits: 1 }] }),
+    ).rejects.toMatchObject({ code: 'INVALID_ACCESS', issues: [{ path: 'grants.0.principal.id' }] });
+    await expect(a.admin.updateServer('notes', config)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await repository.list()).toEqual([]);
+    expect(await repository.claimStaleChanges(0, 60_000)).toEqual([]); // no pending change left behind
   });
 
   it('versions come from the database: a promote keeps them rising', async () => {
