@@ -139,7 +139,7 @@ async function importEntry(
     const existing = await admin.getServer(name);
     if (existing) {
       if (sameConfig(existing.config, config)) return { name, outcome: 'unchanged' };
-      if (true) await admin.updateServer(name, config);
+      if (!options.dryRun) await admin.updateServer(name, config);
       return { name, outcome: 'updated' };
     }
     if (options.dryRun) {

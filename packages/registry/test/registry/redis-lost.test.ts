@@ -12,8 +12,20 @@ import {
   type Strata,
 } from '@strata/registry/internals';
 import { stdioConfig } from '../helpers';
+import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';
 
-const APP = [{ name: 'files', config: stdioConfig('npx', ['files']) }];
+const ECHO = {
+  type: 'stdio' as const,
+  ...stdioFixtureParams(),
+  startup: true,
+  requiresOAuth: false,
+  perSession: false,
+  enabled: true,
+};
+const APP = [
+  { name: 'files', config: stdioConfig('npx', ['files']) },
+  { name: 'app-echo', config: ECHO },
+];
 const NEAR_CACHE_MS = 200;
 
 function tierRebuilt(strata: Strata, tier: 'app' | 'shared'): Promise<PublicEvent> {
@@ -61,10 +73,14 @@ describe('Redis lost under running instances', () => {
       await a.admin.createServer('wiki', stdioConfig('node', ['wiki']), { everyone: true });
       await a.admin.createServer('notes', stdioConfig('node', ['notes']), { userIds: ['u1'] });
       const before = new Map<string, StoredServer>(await b.login('u1'));
-      expect([...before.keys()].sort()).toEqual(['files', 'notes', 'wiki']);
+      expect([...before.keys()].sort()).toEqual(['app-echo', 'files', 'notes', 'wiki']);
+      // Live connections made before the fault: one to a shared server, one to an app server.
+      await a.admin.createServer('echo', ECHO, { everyone: true });
+      const sharedBefore = await a.connections.get({ kind: 'user', userId: 'u1' }, 'echo');
+      const appBefore = await a.connections.get({ kind: 'app' }, 'app-echo');
       // A's near cache too holds the current tiers before the fault (during an outage an instance
       // serves its last snapshot, so "as before" means what each instance served before).
-      expect([...(await a.login('u1')).keys()].sort()).toEqual(['files', 'notes', 'wiki']);
+      expect([...(await a.login('u1')).keys()].sort()).toEqual(['app-echo', 'echo', 'files', 'notes', 'wiki']);
 
       let stop = false;
       const gaps: string[] = [];
@@ -95,14 +111,21 @@ describe('Redis lost under running instances', () => {
 
       for (const strata of [a, b]) {
         const after = await strata.getServers({ userId: 'u1' });
-        expect([...after.keys()].sort()).toEqual(['files', 'notes', 'wiki']);
+        expect([...after.keys()].sort()).toEqual(['app-echo', 'echo', 'files', 'notes', 'wiki']);
         for (const [name, server] of after) {
+          if (name === 'echo') continue; // created after `before` was taken
           expect({ name, version: server.version >= (before.get(name)?.version ?? Infinity) }).toEqual({
             name,
             version: true,
           });
         }
       }
+      // Connections: the shared server's version came from the database, so its connection is still
+      // current (the same session); the app tier was rebuilt with new versions, so the app server's
+      // connection is stale and renewed (conservative: a rebuilt file is not compared with a lost one).
+      expect(await a.connections.get({ kind: 'user', userId: 'u1' }, 'echo')).toBe(sharedBefore);
+      const appAfter = await a.connections.get({ kind: 'app' }, 'app-echo');
+      expect(appAfter.version).toBeGreaterThan(appBefore.version);
       // Writes work again and versions keep rising.
       const next = await a.admin.updateServer('wiki', stdioConfig('node', ['wiki2']));
       expect(next.version).toBeGreaterThan(Math.max(...[...before.values()].map((server) => server.version)));
