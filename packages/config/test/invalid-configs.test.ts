@@ -148,3 +148,19 @@ describe('invalid configs', () => {
     expect(error.issues[0]?.message).toMatch(message);
   });
 });
+
+describe('a document that is not text', () => {
+  it.each([undefined, null, 42, { mcpServers: {} }, Buffer.from('{}')])(
+    'is refused with INVALID_CONFIG, not a TypeError (%p)',
+    (input) => {
+      for (const parse of [parseClaudeDesktopJson, parseLibreChatYaml, parseStrataYaml]) {
+        expect(() => parse(input as unknown as string, 'file')).toThrow(ValidationError);
+        try {
+          parse(input as unknown as string, 'file');
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'INVALID_CONFIG', source: 'file' });
+        }
+      }
+    },
+  );
+});

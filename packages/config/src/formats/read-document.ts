@@ -82,6 +82,7 @@ function parseYaml(text: string): { doc: Document<Node, true>; lines: LineCounte
  * unresolved or excessive aliases become `ValidationError('INVALID_CONFIG')` for `source`.
  */
 export function readYamlDocument(text: string, source: string): RawDocument {
+  assertText(text, source);
   const { doc, lines } = parseYaml(text);
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((error) => {
@@ -125,6 +126,7 @@ function jsonProblem(error: unknown, text: string): string {
  * (which `JSON.parse` would silently resolve to the last one) become `ValidationError`s.
  */
 export function readJsonDocument(text: string, source: string): RawDocument {
+  assertText(text, source);
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let root: unknown;
   try {
@@ -139,4 +141,16 @@ export function readJsonDocument(text: string, source: string): RawDocument {
   keyIssues(doc.contents, '', lines, issues);
   if (issues.length > 0) throw new ValidationError('INVALID_CONFIG', issues, source);
   return { root, sectionKeys: sectionKeysOf(doc) };
+}
+
+/** A document is text: anything else (undefined, a Buffer, an object) is refused with a typed error. */
+function assertText(text: unknown, source: string): asserts text is string {
+  if (typeof text !== 'string') {
+    const got = text === null ? 'null' : Array.isArray(text) ? 'an array' : typeof text;
+    throw new ValidationError(
+      'INVALID_CONFIG',
+      [{ path: '', message: `must be the file's text (got ${got})` }],
+      source,
+    );
+  }
 }
