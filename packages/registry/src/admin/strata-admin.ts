@@ -1,4 +1,4 @@
-import { assertServerName, isPublic, PERMISSION, type Grant } from '@strata/config';
+import { assertServerName, isPublic, PERMISSION, ValidationError, type Grant } from '@strata/config';
 import { directUsers, type ServerDefinition } from '../private/access-repository';
 import type { AccessRepository } from '../private/access-repository';
 import type { AccessAdmin } from './access-admin';
@@ -70,6 +70,7 @@ export class StrataAdmin {
    * one or re-shares a private one; `grants` sets them exactly (one database step).
    */
   async setAccess(name: string, access: ServerAccess): Promise<AdminServer> {
+    accessKind(access);
     const current = await this.access.require(name);
     const shared = isPublic(current.grants);
     if ('everyone' in access) {
@@ -120,7 +121,22 @@ export class StrataAdmin {
   }
 }
 
+/** Which form of {@link ServerAccess} this is; anything else is refused naming the field. */
+function accessKind(access: unknown): 'everyone' | 'userIds' | 'grants' {
+  if (typeof access === 'object' && access !== null && !Array.isArray(access)) {
+    const keys = Object.keys(access);
+    const record = access as Record<string, unknown>;
+    if (keys.length === 1 && record['everyone'] === true) return 'everyone';
+    if (keys.length === 1 && Array.isArray(record['userIds'])) return 'userIds';
+    if (keys.length === 1 && Array.isArray(record['grants'])) return 'grants';
+  }
+  throw new ValidationError('INVALID_ACCESS', [
+    { path: 'access', message: 'must be { everyone: true }, { userIds: [...] } or { grants: [...] }' },
+  ]);
+}
+
 function grantsFor(access: ServerAccess): readonly Grant[] {
+  accessKind(access);
   if ('everyone' in access) return [{ principal: { type: 'public' }, bits: PERMISSION.VIEW }];
   if ('userIds' in access)
     return [...new Set(access.userIds)].map((id) => ({ principal: { type: 'user', id }, bits: PERMISSION.VIEW }));

@@ -198,6 +198,12 @@ describeEachBackend('access changes against the source of truth', (ctx) => {
       a.admin.createServer('notes', config, { grants: [{ principal: { type: 'group', id: '{tag}*' }, bits: 1 }] }),
     ).rejects.toMatchObject({ code: 'INVALID_ACCESS', issues: [{ path: 'grants.0.principal.id' }] });
     await expect(a.admin.updateServer('notes', config)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    for (const access of [{ everyone: false }, {}, { userIds: 'u1' }, { everyone: true, userIds: ['u1'] }, null]) {
+      await expect(a.admin.createServer('notes', config, access as never)).rejects.toMatchObject({
+        code: 'INVALID_ACCESS',
+        issues: [{ path: 'access' }],
+      });
+    }
     expect(await repository.list()).toEqual([]);
     expect(await repository.claimStaleChanges(0, 60_000)).toEqual([]); // no pending change left behind
   });
