@@ -34,6 +34,8 @@ export function projectChangeEvent(event: ChangeEvent): PublicEvent | undefined 
       return { type: 'user.load-failed', userId: event.userId, reason: event.reason, instance };
     case 'tools.changed':
       return { type: 'tools.changed', name: event.name, version: event.version, instance };
+    case 'user.unlocked':
+      return undefined; // internal: wakes another instance's waiters, means nothing outside
   }
 }
 

@@ -36,6 +36,8 @@ export const changeEventSchema = z.discriminatedUnion('type', [
     /** The committed entry as Keyv serialized it, so remote waiters need no follow-up read. */
     entry: z.string().optional(),
   }),
+  /** A user's load lock ended without a commit (stale generation, a failed commit): waiters try again now. */
+  z.object({ type: z.literal('user.unlocked'), userId: z.string(), origin: z.string() }),
   /** A load failed in the loader; waiters wake and get the error, the next call retries. */
   z.object({ type: z.literal('user.load-failed'), userId: z.string(), reason: z.string(), origin: z.string() }),
   /** A server's tool list changed (list_changed or reconnect): instances drop their cached copy. */

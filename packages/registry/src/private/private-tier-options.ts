@@ -29,6 +29,8 @@ export type PrivateLoader = (userId: string, context: PrivateLoaderContext) => P
 export interface PrivateTierHooks {
   /** Test hook: runs after the loader read and before the commit (pause here to race a revoke). */
   readonly beforeCommit?: (userId: string) => Promise<void>;
+  /** Test hook: a caller starts waiting for another loader's lock (after registering for its wake-up). */
+  readonly onWait?: (userId: string) => void;
 }
 
 export interface PrivateTierOptions {

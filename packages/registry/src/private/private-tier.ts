@@ -189,6 +189,7 @@ export class PrivateTier implements PrivateTierSource {
           continue; // expired or invalidated in between: try again
         }
         this.stats.waits += 1;
+        this.hooks.onWait?.(userId);
         const event = await wait.until(Math.max(1, Math.min(attempt.remainingMs + 1, remaining)));
         if (this.closed) throw new StrataError('CLOSED', 'the private tier was closed during the wait');
         if (event?.type === 'user.load-failed') {
@@ -233,7 +234,15 @@ export class PrivateTier implements PrivateTierSource {
       const entry: UserEntry = { servers, generation, loadedAt: new Date(this.clock.now()).toISOString() };
       const outcome = watchdog.lost
         ? ({ status: 'lock-lost' } as const)
-        : await this.store.commit(userId, token, entry, this.dataTtlMs, this.instanceId);
+        : await this.store
+            .commit(userId, token, entry, this.dataTtlMs, this.instanceId)
+            .catch(async (error: unknown) => {
+              // The commit failed (Redis unavailable): end the lock if we still can and tell the
+              // waiters, so nobody sleeps until the lock's TTL for a load that will not commit.
+              await this.store.release(userId, token).catch(() => false);
+              await this.bus.publish({ type: 'user.unlocked', userId, origin: this.instanceId }).catch(() => undefined);
+              throw error;
+            });
       if (outcome.status === 'committed') {
         this.stats.commits += 1;
         return entry;

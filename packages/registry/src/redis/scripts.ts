@@ -21,7 +21,7 @@ export const SCRIPTS = {
   renewLease: { file: 'renew-lease-1.lua', keys: 1, version: 1 },
   releaseLease: { file: 'release-lease-1.lua', keys: 1, version: 1 },
   acquireLoad: { file: 'acquire-load-3.lua', keys: 3, version: 1 },
-  commitLoad: { file: 'commit-load-3.lua', keys: 3, version: 1 },
+  commitLoad: { file: 'commit-load-3.lua', keys: 3, version: 2 },
   invalidateUsers: { file: 'invalidate-users-2n.lua', keys: undefined, version: 2 },
 } as const;
 

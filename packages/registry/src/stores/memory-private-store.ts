@@ -49,6 +49,7 @@ export class MemoryPrivateStore implements PrivateStore {
       const generation = this.generations.get(userId) ?? 0;
       if (generation !== entry.generation) {
         this.locks.release(this.lockKey(userId), token);
+        await this.bus.publish(checkedEvent({ type: 'user.unlocked', userId, origin }));
         return { status: 'stale-generation', generation };
       }
       // Written before the lock goes, so nobody can take the lock and find the user unloaded.

@@ -35,7 +35,8 @@ export interface PrivateStore {
   release(userId: string, token: string): Promise<boolean>;
   /**
    * Fenced commit: token and generation checked, entry written with `ttlMs`, lock released and
-   * `user.loaded` published, in one step.
+   * `user.loaded` published, in one step. A stale generation releases the lock and publishes
+   * `user.unlocked` (waiters try again at once).
    */
   commit(userId: string, token: string, entry: UserEntry, ttlMs: number, origin: string): Promise<CommitOutcome>;
   /** Decodes the entry a `user.loaded` event carries; undefined when it is absent or malformed. */

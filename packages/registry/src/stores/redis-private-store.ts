@@ -70,7 +70,15 @@ export class RedisPrivateStore implements PrivateStore {
         client,
         'commitLoad',
         [keys.userKey(userId, 'lock'), keys.userKey(userId, 'gen'), keys.userKey(userId, 'servers')],
-        [token, String(entry.generation), value, String(ttlMs), channel, JSON.stringify(event)],
+        [
+          token,
+          String(entry.generation),
+          value,
+          String(ttlMs),
+          channel,
+          JSON.stringify(event),
+          JSON.stringify(checkedEvent({ type: 'user.unlocked', userId, origin })),
+        ],
       ),
     );
     const code = replyCode(reply);

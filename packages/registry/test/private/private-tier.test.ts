@@ -105,6 +105,34 @@ function privateTierSuite(topology: () => RedisTopology | undefined, keyPrefix: 
     expect(db.reads).toBe(2);
   });
 
+  it('a holder whose commit went stale and that gives up ends its lock out loud: a waiter loads at once, not at the lock TTL', async () => {
+    db.grant('u1', 'alpha');
+    const paused = gate();
+    // A holds a long lock (20 s) and gives up after one stale commit; B waits at most 5 s. Without
+    // the "unlocked" announcement B sleeps until its deadline (the lock's TTL is longer): LOAD_TIMEOUT.
+    const a = await instance({
+      lockTtlMs: 20_000,
+      maxCommitAttempts: 1,
+      hooks: {
+        beforeCommit: async () => {
+          paused.arrive();
+          await paused.wait;
+        },
+      },
+    });
+    const bWaits = gate();
+    const b = await instance({ loadTimeoutMs: 5_000, lockTtlMs: 20_000, hooks: { onWait: () => bWaits.arrive() } });
+    const loadingA = a.tier.ensureLoaded('u1').catch((error: unknown) => error);
+    await paused.reached; // A holds the lock and has read the database
+    const waiting = b.tier.ensureLoaded('u1');
+    await bWaits.reached; // B found A's lock and waits for it
+    await a.tier.invalidateUsers(['u1']); // A's read is now stale
+    paused.open();
+    await expect(loadingA).resolves.toMatchObject({ code: 'STALE_GENERATION' });
+    await expect(waiting).resolves.toMatchObject([{ name: 'alpha' }]);
+    expect(b.tier.stats.loaderCalls).toBe(1);
+  });
+
   it('revoke during an in-flight load: the revoked server is never returned afterwards, on any instance', async () => {
     db.grant('u1', 'alpha');
     db.grant('u1', 'secret');

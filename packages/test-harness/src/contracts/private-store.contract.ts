@@ -136,8 +136,14 @@ export function privateStoreContract(factory: () => Promise<PrivateStoreFixture>
   it('commit after an invalidation (generation moved) answers stale-generation, writes nothing and frees the lock', async () => {
     const lock = acquired(await store.acquire('u1', LOCK_TTL_MS));
     await store.invalidate(['u1'], ORIGIN);
+    const recorder = await record();
     const outcome = await store.commit('u1', lock.token, entryOf(lock.generation, ['alpha']), DATA_TTL_MS, ORIGIN);
     expect(outcome.status).toBe('stale-generation');
+    // The lock's end is announced: waiters elsewhere try again now, not at the lock's TTL.
+    await expect(recorder.until((event) => event.type === 'user.unlocked')).resolves.toMatchObject({
+      type: 'user.unlocked',
+      userId: 'u1',
+    });
     const current = outcome.status === 'stale-generation' ? outcome.generation : Number.NaN;
     expect(Number.isInteger(current)).toBe(true);
     expect(current).toBeGreaterThan(lock.generation);
