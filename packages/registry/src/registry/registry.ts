@@ -137,9 +137,14 @@ export class McpRegistry {
   async getServer(name: string, options: ReadOptions = {}): Promise<StoredServer | undefined> {
     assertServerName(name);
     if (options.userId !== undefined) assertUserId(options.userId);
-    // Hot path: both tiers fresh in this process — no await, no round trip.
-    const appTier = this.caches.app.peek() ?? (await this.caches.app.read());
-    const sharedTier = this.caches.shared.peek() ?? (await this.caches.shared.read());
+    // Hot path: both tiers fresh in this process — no await, no round trip. Otherwise both are
+    // revalidated at once, so a call pays one deadline, not one per tier, when Redis hangs.
+    const appFresh = this.caches.app.peek();
+    const sharedFresh = this.caches.shared.peek();
+    const [appTier, sharedTier] =
+      appFresh && sharedFresh
+        ? [appFresh, sharedFresh]
+        : await Promise.all([appFresh ?? this.caches.app.read(), sharedFresh ?? this.caches.shared.read()]);
     const found = appTier.get(name) ?? sharedTier.get(name);
     if (found) return isVisible(found, options) ? found : undefined;
     if (options.userId === undefined || !this.privateTier) return undefined;

@@ -252,4 +252,20 @@ describe('failure policy on a redis-server killed, paused and restarted', () => 
     expect(names(await b.registry.getServers())).toEqual(['files', 'search', 'wiki']);
     await expect(b.registry.getServer('wiki')).resolves.toEqual(wiki);
   });
+
+  it('a read whose tiers both need revalidation pays one deadline, not one per tier, while Redis is paused', async () => {
+    const a = await startInstance(PAUSED_TIMEOUT_MS);
+    const wiki = await a.registry.addSharedServer('wiki', stdioConfig('node', ['wiki.js']));
+    await a.registry.getServers(); // both near caches hold a snapshot
+    server.pause();
+    try {
+      ageNearCaches(); // app and shared both stale: each needs a round trip that will time out
+      const startedAt = Date.now();
+      await expect(a.registry.getServer('wiki')).resolves.toEqual(wiki);
+      // Two deadlines in a row would be 2 × PAUSED_TIMEOUT_MS; one (plus scheduling) is well below.
+      expect(Date.now() - startedAt).toBeLessThan(1.7 * PAUSED_TIMEOUT_MS);
+    } finally {
+      server.resume();
+    }
+  });
 });
