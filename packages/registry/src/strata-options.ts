@@ -54,6 +54,8 @@ export interface StrataOptions {
     readonly nearCacheTtlMs?: number;
     /** Most users whose servers this process keeps a copy of. @defaultValue 10000 */
     readonly nearCacheMaxUsers?: number;
+    /** While Redis is unavailable, serve a user's copy that expired less than this long ago. @defaultValue 60000 */
+    readonly staleIfErrorMs?: number;
     /** @defaultValue 3 */
     readonly maxCommitAttempts?: number;
     readonly hooks?: PrivateTierHooks;

@@ -50,6 +50,11 @@ export interface PrivateTierOptions {
   readonly nearCacheTtlMs?: number;
   /** Most users whose servers this process keeps a copy of (least recently used evicted). @defaultValue 10000 */
   readonly nearCacheMaxUsers?: number;
+  /**
+   * While Redis is unavailable, a user whose copy expired less than this long ago is served that
+   * copy instead of an error (stale-while-unavailable). 0 turns it off. @defaultValue 60000
+   */
+  readonly staleIfErrorMs?: number;
   /** Commits refused as stale before giving up with STALE_GENERATION. @defaultValue 3 */
   readonly maxCommitAttempts?: number;
   readonly hooks?: PrivateTierHooks;
@@ -60,6 +65,7 @@ export const DEFAULT_PRIVATE_TIER_OPTIONS = {
   dataTtlMs: 3_600_000,
   nearCacheTtlMs: 1_000,
   nearCacheMaxUsers: 10_000,
+  staleIfErrorMs: 60_000,
   maxCommitAttempts: 3,
 } as const;
 
@@ -70,6 +76,7 @@ export function checkPrivateTierOptions(options: PrivateTierOptions): void {
     ['loadTimeoutMs', 50, 3_600_000],
     ['nearCacheTtlMs', 0, 60_000],
     ['nearCacheMaxUsers', 0, 10_000_000],
+    ['staleIfErrorMs', 0, 3_600_000],
     ['maxCommitAttempts', 1, 100],
   ];
   checkIntegerRanges(options, ranges);

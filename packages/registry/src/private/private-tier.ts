@@ -31,6 +31,8 @@ export interface PrivateTierStats {
   nearHits: number;
   /** Reads that went to the store (warm round trip or a load). */
   nearMisses: number;
+  /** Reads answered from an expired copy because Redis was unavailable. */
+  staleServed: number;
 }
 
 /**
@@ -47,6 +49,7 @@ export class PrivateTier implements PrivateTierSource {
     waits: 0,
     nearHits: 0,
     nearMisses: 0,
+    staleServed: 0,
   };
   readonly instanceId: string;
   private readonly store: PrivateStore;
@@ -60,6 +63,7 @@ export class PrivateTier implements PrivateTierSource {
   private readonly loadTimeoutMs: number;
   private readonly maxCommitAttempts: number;
   private readonly local: LocalCache<UserEntry>;
+  private readonly staleIfErrorMs: number;
   /**
    * Bumped by every invalidation this process sees. One counter, not one per user: it stays
    * bounded, and an unrelated invalidation only costs an uncached load its local copy.
@@ -84,6 +88,7 @@ export class PrivateTier implements PrivateTierSource {
     this.lockTtlMs = options.lockTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.lockTtlMs;
     this.dataTtlMs = options.dataTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.dataTtlMs;
     this.loadTimeoutMs = options.loadTimeoutMs ?? 3 * this.lockTtlMs;
+    this.staleIfErrorMs = options.staleIfErrorMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.staleIfErrorMs;
     this.local = new LocalCache<UserEntry>({
       ttlMs: options.nearCacheTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.nearCacheTtlMs,
       maxEntries: options.nearCacheMaxUsers ?? DEFAULT_PRIVATE_TIER_OPTIONS.nearCacheMaxUsers,
@@ -150,9 +155,21 @@ export class PrivateTier implements PrivateTierSource {
     this.stats.nearMisses += 1;
     const joined = this.inflight.get(userId);
     if (joined) return joined;
-    const pending: Promise<UserEntry> = this.load(userId).finally(() => {
-      if (this.inflight.get(userId) === pending) this.inflight.delete(userId);
-    });
+    const pending: Promise<UserEntry> = this.load(userId)
+      .catch((error: unknown) => {
+        // Redis unavailable: a user this process holds a recent copy of keeps being served (no
+        // invalidation can be delivered while Redis is down; a copy an invalidation reached is gone).
+        const stale =
+          error instanceof StrataError && error.code === 'REDIS_UNAVAILABLE'
+            ? this.local.getStale(userId, this.staleIfErrorMs)
+            : undefined;
+        if (!stale) throw error;
+        this.stats.staleServed += 1;
+        return stale;
+      })
+      .finally(() => {
+        if (this.inflight.get(userId) === pending) this.inflight.delete(userId);
+      });
     this.inflight.set(userId, pending);
     return pending;
   }

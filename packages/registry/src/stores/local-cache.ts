@@ -24,18 +24,25 @@ export class LocalCache<V> {
     return this.entries.size;
   }
 
-  /** The value if present and fresh; an expired entry is dropped. */
+  /** The value if present and fresh. An expired entry is kept (see {@link getStale}) until evicted or deleted. */
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.expiresAt <= this.options.clock.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
+    if (entry.expiresAt <= this.options.clock.now()) return undefined;
     // Map order is recency order: move it to the end.
     this.entries.delete(key);
     this.entries.set(key, entry);
     return entry.value;
+  }
+
+  /**
+   * The value even if expired, when it expired less than `maxStaleMs` ago: what an owner may serve
+   * while its source is unavailable. Deleted entries (invalidations) are never returned.
+   */
+  getStale(key: string, maxStaleMs: number): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    return this.options.clock.now() - entry.expiresAt < maxStaleMs ? entry.value : undefined;
   }
 
   set(key: string, value: V): void {

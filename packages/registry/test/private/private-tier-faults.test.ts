@@ -136,6 +136,26 @@ describe('standalone: private tier faults (own redis-server per test)', () => {
     return { tier, backend: created };
   }
 
+  it('Redis down: a user loaded here is served its last copy (bounded), an unloaded one gets REDIS_UNAVAILABLE, an invalidated one is not served stale', async () => {
+    db.grant('u1', 'alpha');
+    db.grant('u2', 'beta');
+    db.grant('u3', 'gamma');
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const clock = { now: (): number => now };
+    const { tier } = await instance({ clock, nearCacheTtlMs: 1_000, staleIfErrorMs: 30_000 }, 300);
+    await expect(tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'alpha' }]);
+    await expect(tier.ensureLoaded('u3')).resolves.toMatchObject([{ name: 'gamma' }]);
+    await tier.invalidateUsers(['u3']); // access changed: u3's copy is gone, never served stale
+    server?.kill();
+    now += 5_000; // u1's copy expired 4 s ago: within the 30 s stale bound
+    await expect(tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'alpha' }]);
+    expect(tier.stats.staleServed).toBe(1);
+    await expect(tier.ensureLoaded('u2')).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
+    await expect(tier.ensureLoaded('u3')).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
+    now += 30_000; // past the bound: an error again, not an ever older copy
+    await expect(tier.ensureLoaded('u1')).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
+  });
+
   it('a holder paused past its lease loses it: its late commit is refused (LOCK_LOST), newer data stays', async () => {
     db.set('u1', ['older']);
     const paused = gate();

@@ -14,7 +14,20 @@ describe('LocalCache', () => {
     expect(cache.get('u1')).toBe('a');
     time.advance(1);
     expect(cache.get('u1')).toBeUndefined();
-    expect(cache.size).toBe(0);
+  });
+
+  it('keeps an expired entry for getStale within its bound, never a deleted one', () => {
+    const time = clock();
+    const cache = new LocalCache<string>({ ttlMs: 100, maxEntries: 10, clock: time });
+    cache.set('u1', 'a');
+    time.advance(150);
+    expect(cache.get('u1')).toBeUndefined();
+    expect(cache.getStale('u1', 100)).toBe('a'); // expired 50 ms ago
+    time.advance(60);
+    expect(cache.getStale('u1', 100)).toBeUndefined(); // expired 110 ms ago
+    cache.set('u2', 'b');
+    cache.delete('u2');
+    expect(cache.getStale('u2', 1_000_000)).toBeUndefined();
   });
 
   it('keeps at most maxEntries, evicting the least recently used', () => {
