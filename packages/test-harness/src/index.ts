@@ -22,6 +22,8 @@ export type { TierStoreFixture } from './contracts/tier-store.contract';
 export { privateStoreContract } from './contracts/private-store.contract';
 export type { PrivateStoreFixture } from './contracts/private-store.contract';
 export { accessRepositoryContract } from './contracts/access-repository.contract';
+export { accessChangesSuite } from './contracts/access-changes.suite';
+export type { AccessRepositoryFixture } from './contracts/access-changes.suite';
 export { connectTestDatabase, startMongo } from './mongo';
 export type { MongoTarget } from './mongo';
 export { redactUri } from './jest-global-setup';
