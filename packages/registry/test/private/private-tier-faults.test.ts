@@ -146,7 +146,7 @@ describe('standalone: private tier faults (own redis-server per test)', () => {
     await expect(tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'alpha' }]);
     await expect(tier.ensureLoaded('u3')).resolves.toMatchObject([{ name: 'gamma' }]);
     await tier.invalidateUsers(['u3']); // access changed: u3's copy is gone, never served stale
-    server?.kill();
+    await server?.kill();
     now += 5_000; // u1's copy expired 4 s ago: within the 30 s stale bound
     await expect(tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'alpha' }]);
     expect(tier.stats.staleServed).toBe(1);
