@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { run as connections } from './connections.bench';
+import { run as data } from './data.bench';
 import { run as privateTier } from './private.bench';
 import { run as registryRead } from './registry-read.bench';
 
@@ -14,6 +15,11 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   connections: {
     description: 'connect storm (500 gets over 50 HTTP servers, single-flight); warm get() vs an MCP echo round trip',
     run: connections,
+  },
+  data: {
+    description:
+      "MongoDB access repository: the loader's query, a server's 10,000 holders, a 500-member group grant end to end; query plans",
+    run: data,
   },
   private: {
     description: 'login storm from 4 processes (loader calls, wake p99), warm round trips, revoke fan-out vs SCAN',
