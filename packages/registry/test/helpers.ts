@@ -1,4 +1,6 @@
 import type { RedisTopology } from '@strata/test-harness';
+import { stdioConfig } from '@strata/test-harness';
+export { stdioConfig, stored } from '@strata/test-harness';
 import {
   createMemoryBackend,
   ValidationError,
@@ -6,8 +8,6 @@ import {
   type RedisConnection,
   type RegistryBackend,
   type ServerConfig,
-  type StoredServer,
-  type Tier,
   type ChangeEvent,
   type PrivateServerRecord,
 } from '@strata/registry/internals';
@@ -26,18 +26,6 @@ export function backendFor(
   return createRedisBackend({ connection: connectionFor(topology), keyPrefix, timeoutMs });
 }
 
-export function stdioConfig(command = 'node', args: string[] = []): ServerConfig {
-  return {
-    type: 'stdio',
-    command,
-    args,
-    startup: true,
-    requiresOAuth: false,
-    perSession: false,
-    enabled: true,
-  };
-}
-
 export function httpConfig(url: string): ServerConfig {
   return {
     type: 'streamable-http',
@@ -47,15 +35,6 @@ export function httpConfig(url: string): ServerConfig {
     perSession: false,
     enabled: true,
   };
-}
-
-export function stored(
-  name: string,
-  version: number,
-  tier: Tier = 'shared',
-  config: ServerConfig = stdioConfig('node', [name]),
-): StoredServer {
-  return { name, tier, config, version, updatedAt: new Date(0).toISOString() };
 }
 
 /** Resolves with the first event on `backend`'s bus that matches (subscribe before acting). */

@@ -23,6 +23,7 @@ export { privateStoreContract } from './contracts/private-store.contract';
 export type { PrivateStoreFixture } from './contracts/private-store.contract';
 export { accessRepositoryContract } from './contracts/access-repository.contract';
 export { accessChangesSuite } from './contracts/access-changes.suite';
+export { nextPublicEvent, stdioConfig, stored } from './contracts/servers';
 export type { AccessRepositoryFixture } from './contracts/access-changes.suite';
 export { connectTestDatabase, startMongo } from './mongo';
 export type { MongoTarget } from './mongo';

@@ -174,20 +174,16 @@ export class MongoAccessRepository implements AccessRepository {
 
   async create(input: NewServer): Promise<ServerDefinition> {
     const now = new Date(this.clock.now());
+    const created: McpServerDoc = {
+      name: input.name,
+      config: input.config,
+      version: input.version,
+      ...(input.author === undefined ? {} : { author: input.author }),
+      createdAt: now,
+      updatedAt: now,
+    };
     try {
-      await this.models.McpServer.insertMany(
-        [
-          {
-            name: input.name,
-            config: input.config,
-            version: input.version,
-            ...(input.author === undefined ? {} : { author: input.author }),
-            createdAt: now,
-            updatedAt: now,
-          },
-        ],
-        { timestamps: false, ...this.insertOptions() },
-      );
+      await this.models.McpServer.insertMany([created], { timestamps: false, ...this.insertOptions() });
     } catch (error) {
       if (isDuplicateKeyError(error)) {
         throw new StrataError('CONFLICT', `a server named "${input.name}" already exists`, { cause: error });
@@ -204,14 +200,6 @@ export class MongoAccessRepository implements AccessRepository {
     await mapConcurrently(this.withNewIds(input.grants), this.writeConcurrency, ({ grant, id }) =>
       this.writeBits(input.name, grant, id, now),
     );
-    const created: McpServerDoc = {
-      name: input.name,
-      config: input.config,
-      version: input.version,
-      ...(input.author === undefined ? {} : { author: input.author }),
-      createdAt: now,
-      updatedAt: now,
-    };
     return this.definition(created);
   }
 

@@ -1,4 +1,4 @@
-import { describeEachBackend, describeEachRedis } from '@strata/test-harness';
+import { describeEachBackend, describeEachRedis, nextPublicEvent } from '@strata/test-harness';
 import {
   createMemoryBackend,
   createStrata,
@@ -13,18 +13,6 @@ import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';
 const NEAR_CACHE_MS = 200;
 const SECRET = 'sk-live-2b7e151628aed2a6';
 const APP = [{ name: 'files', config: stdioConfig('npx', ['files']) }];
-
-/** Resolves with the first public event on `strata` that matches (subscribe before acting). */
-function nextPublic(strata: Strata, match: (event: PublicEvent) => boolean): Promise<PublicEvent> {
-  return new Promise((resolve) => {
-    const off = strata.subscribe((event) => {
-      if (match(event)) {
-        off();
-        resolve(event);
-      }
-    });
-  });
-}
 
 describeEachBackend('createStrata()', (ctx) => {
   const started: Strata[] = [];
@@ -60,7 +48,7 @@ describeEachBackend('createStrata()', (ctx) => {
     expect(strata.registry.instanceId).toBe('node-a');
     expect(strata.privateTier.instanceId).toBe('node-a');
     expect(strata.connections.instanceId).toBe('node-a');
-    const loaded = nextPublic(strata, (event) => event.type === 'user.loaded');
+    const loaded = nextPublicEvent(strata, (event) => event.type === 'user.loaded');
     await strata.login('u1');
     expect(await loaded).toEqual({ type: 'user.loaded', userId: 'u1', instance: 'node-a' });
   });
@@ -74,13 +62,13 @@ describeEachBackend('createStrata()', (ctx) => {
     expect((await b.login('u1')).has('notes')).toBe(true);
     expect(await names(b, 'u2')).toEqual(['files']);
 
-    const sharedOnB = nextPublic(b, (event) => event.type === 'server.changed' && event.name === 'notes');
+    const sharedOnB = nextPublicEvent(b, (event) => event.type === 'server.changed' && event.name === 'notes');
     expect(await a.admin.setAccess('notes', { everyone: true })).toMatchObject({ tier: 'shared' });
     await sharedOnB;
     expect(await names(b, 'u2')).toEqual(['files', 'notes']);
     expect((await b.getServer('notes'))?.tier).toBe('shared');
 
-    const leftSharedOnB = nextPublic(
+    const leftSharedOnB = nextPublicEvent(
       b,
       (event) => event.type === 'server.changed' && event.name === 'notes' && event.change === 'removed',
     );
@@ -93,7 +81,7 @@ describeEachBackend('createStrata()', (ctx) => {
     const updated = await a.admin.updateServer('notes', { type: 'streamable-http', url: 'https://notes2.example/mcp' });
     expect(updated.version).toBeGreaterThan(demoted.version);
     // B drops its copy of u2's servers when A's invalidation reaches it over the bus.
-    const revokedOnB = nextPublic(b, (event) => event.type === 'access.changed' && event.userIds.includes('u2'));
+    const revokedOnB = nextPublicEvent(b, (event) => event.type === 'access.changed' && event.userIds.includes('u2'));
     expect(await a.admin.deleteServer('notes')).toBe(true);
     await revokedOnB;
     expect(await a.admin.getServer('notes')).toBeUndefined();
@@ -101,7 +89,7 @@ describeEachBackend('createStrata()', (ctx) => {
     expect(await a.admin.deleteServer('notes')).toBe(false);
 
     // Another instance sees a shared write once the change reaches it over the bus.
-    const wikiOnB = nextPublic(b, (event) => event.type === 'server.changed' && event.name === 'wiki');
+    const wikiOnB = nextPublicEvent(b, (event) => event.type === 'server.changed' && event.name === 'wiki');
     await a.admin.createServer('wiki', config, { everyone: true });
     await wikiOnB;
     expect(await names(b, 'u9')).toEqual(['files', 'wiki']);
@@ -121,7 +109,7 @@ describeEachBackend('createStrata()', (ctx) => {
       url: `https://api.example/mcp?key=${SECRET}`,
       headers: { Authorization: `Bearer ${SECRET}` },
     };
-    const shared = nextPublic(b, (event) => event.type === 'server.changed' && event.name === 'api');
+    const shared = nextPublicEvent(b, (event) => event.type === 'server.changed' && event.name === 'api');
     await a.admin.createServer('api', config, { everyone: true });
     expect(await shared).toEqual({
       type: 'server.changed',
@@ -133,7 +121,7 @@ describeEachBackend('createStrata()', (ctx) => {
     });
     // One access.changed per batch of users (per hash slot on a cluster): collect them all.
     const granted = new Set<string>();
-    const bothGranted = nextPublic(b, (event) => {
+    const bothGranted = nextPublicEvent(b, (event) => {
       if (event.type === 'access.changed' && event.instance === 'node-a') event.userIds.forEach((u) => granted.add(u));
       return granted.size === 2;
     });

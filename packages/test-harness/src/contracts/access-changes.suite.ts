@@ -3,12 +3,11 @@ import {
   PERMISSION,
   type AccessRepository,
   type Grant,
-  type PublicEvent,
   type Strata,
   type StrataOptions,
 } from '@strata/registry/internals';
 import type { BackendTestContext } from '../describe-each-backend';
-import { stdioConfig } from './servers';
+import { nextPublicEvent, stdioConfig } from './servers';
 
 /** An empty repository for one test, and how to dispose of it (a database drops itself). */
 export interface AccessRepositoryFixture {
@@ -20,18 +19,6 @@ const NEAR_CACHE_MS = 200;
 const config = stdioConfig('node', ['notes']);
 const view = (id: string): Grant => ({ principal: { type: 'user', id }, bits: PERMISSION.VIEW });
 const groupView = (id: string): Grant => ({ principal: { type: 'group', id }, bits: PERMISSION.VIEW });
-
-/** Resolves with the first public event on `strata` that matches (subscribe before acting). */
-function nextPublic(strata: Strata, match: (event: PublicEvent) => boolean): Promise<PublicEvent> {
-  return new Promise((resolve) => {
-    const off = strata.subscribe((event) => {
-      if (match(event)) {
-        off();
-        resolve(event);
-      }
-    });
-  });
-}
 
 /** Resolves once `users` have all been named by access.changed events seen on `strata`. */
 function invalidated(strata: Strata, users: readonly string[]): Promise<void> {
@@ -231,7 +218,7 @@ export function accessChangesSuite(
   it('versions come from the database: a promote keeps them rising', async () => {
     const a = await instance();
     const created = await a.admin.createServer('notes', config, { userIds: ['u1'] });
-    const shared = nextPublic(a, (event) => event.type === 'server.changed' && event.name === 'notes');
+    const shared = nextPublicEvent(a, (event) => event.type === 'server.changed' && event.name === 'notes');
     await a.admin.promote('notes');
     await shared;
     const updated = await a.admin.updateServer('notes', stdioConfig('node', ['v2']));
