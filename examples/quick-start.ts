@@ -69,7 +69,10 @@ async function main(): Promise<void> {
   console.log(`notes is now ${(await strata.getServer('notes'))?.tier ?? 'gone'}`);
 
   await strata.admin.deleteServer('notes');
-  // Events arrive over the bus (Redis pub/sub); wait for the ones this run caused before listing them.
+  // Events arrive over the bus (Redis pub/sub, from several nodes on a cluster: in any order); wait
+  // for the ones this run caused before listing them.
+  await seen((event) => event.type === 'tier.replaced');
+  await seen((event) => event.type === 'user.loaded' && event.userId === 'bob');
   await seen((event) => event.type === 'access.changed' && event.userIds.includes('alice'));
   await seen((event) => event.type === 'server.changed' && event.name === 'notes' && event.change === 'removed');
   console.log(`events: ${[...new Set(events.map((event) => event.type))].sort().join(', ')}`);
