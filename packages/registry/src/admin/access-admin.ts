@@ -5,7 +5,6 @@ import {
   PERMISSION,
   parseGrants,
   parseServerConfig,
-  principalKey,
   StrataError,
   userIdProblem,
   ValidationError,
@@ -116,9 +115,9 @@ export class AccessAdmin {
     const checked = parseGrants(grants);
     return this.change({ server: name }, async () => {
       const { definition, changed } = await this.repository.setGrants(name, checked);
-      const moved = changed.some((change) => change.principal.type === 'public');
-      // A tier move changes what every holder sees; otherwise only the changed principals.
-      const principals = moved ? allPrincipals(definition.grants, changed) : changed.map((c) => c.principal);
+      // Only the changed principals' users: holders by name keep their private copy across a tier
+      // move (the loader lists public servers granted by name), and the shared copy is synced.
+      const principals = changed.map((change) => change.principal);
       return { result: definition, effects: { userIds: await this.reach(principals), server: name } };
     });
   }
@@ -346,17 +345,6 @@ function userGrants(userIds: readonly string[]): Grant[] {
 
 function principalsOf(grants: readonly Grant[]): Principal[] {
   return grants.map((grant) => grant.principal).filter((principal) => principal.type !== 'public');
-}
-
-function allPrincipals(
-  grants: readonly Grant[],
-  changed: ReadonlyArray<{ readonly principal: Principal }>,
-): Principal[] {
-  const byKey = new Map<string, Principal>();
-  for (const principal of [...principalsOf(grants), ...changed.map((change) => change.principal)]) {
-    byKey.set(principalKey(principal), principal);
-  }
-  return [...byKey.values()];
 }
 
 function checkUserIds(userIds: readonly string[]): void {
