@@ -135,7 +135,9 @@ describeEachBackend('createStrata()', (ctx) => {
 
   it('stats() counts loads, near-cache hits, bus events and connections', async () => {
     const strata = await instance();
+    const loaded = nextPublicEvent(strata, (event) => event.type === 'user.loaded'); // arrives over the bus
     await strata.login('u1');
+    await loaded;
     await strata.login('u1');
     await strata.getServer('files');
     const stats = strata.stats();
