@@ -4,9 +4,9 @@ import type { RedisConnection } from './backends/redis-backend';
 import type { AccessAdminHooks } from './admin/access-admin';
 import type { ConnectionManagerOptions } from './connections/connection-options';
 import type { AccessRepository } from './private/access-repository';
-import type { PrivateLoader, PrivateTierHooks } from './private/private-tier-options';
+import type { PrivateLoader, PrivateTierOptions } from './private/private-tier-options';
 import { DEFAULT_PRIVATE_TIER_OPTIONS } from './private/private-tier-options';
-import { DEFAULT_REGISTRY_OPTIONS } from './registry/registry-options';
+import { DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from './registry/registry-options';
 import type { Clock } from './runtime/clock';
 import type { Logger } from './runtime/logger';
 
@@ -35,31 +35,20 @@ export interface StrataOptions {
   readonly clock?: Clock;
   /** Names this instance in every event, log and lock, for all its components. @defaultValue a random id */
   readonly instanceId?: string;
-  readonly registry?: {
-    /** Longest time an app/shared near-cache snapshot is served without revalidation. @defaultValue 1000 */
-    readonly nearCacheMaxStalenessMs?: number;
-    /** TTL of the app tier's leader lease. @defaultValue 5000 */
-    readonly appLeaseTtlMs?: number;
-    /** Longest wait at start-up for the app tier to be ready. @defaultValue 15000 */
-    readonly appReadyTimeoutMs?: number;
-  };
-  readonly privateTier?: {
-    /** @defaultValue 10000 */
-    readonly lockTtlMs?: number;
-    /** TTL of a user's cached servers and loaded flag. @defaultValue 3600000 */
-    readonly dataTtlMs?: number;
-    /** @defaultValue 3 × lockTtlMs */
-    readonly loadTimeoutMs?: number;
-    /** How long this process serves its own copy of a user's servers. @defaultValue 1000 */
-    readonly nearCacheTtlMs?: number;
-    /** Most users whose servers this process keeps a copy of. @defaultValue 10000 */
-    readonly nearCacheMaxUsers?: number;
-    /** While Redis is unavailable, serve a user's copy that expired less than this long ago. @defaultValue 60000 */
-    readonly staleIfErrorMs?: number;
-    /** @defaultValue 3 */
-    readonly maxCommitAttempts?: number;
-    readonly hooks?: PrivateTierHooks;
-  };
+  /** The registry's own options (documented on {@link RegistryOptions}). */
+  readonly registry?: Pick<RegistryOptions, 'nearCacheMaxStalenessMs' | 'appLeaseTtlMs' | 'appReadyTimeoutMs'>;
+  /** The private tier's own options (documented on {@link PrivateTierOptions}). */
+  readonly privateTier?: Pick<
+    PrivateTierOptions,
+    | 'lockTtlMs'
+    | 'dataTtlMs'
+    | 'loadTimeoutMs'
+    | 'nearCacheTtlMs'
+    | 'nearCacheMaxUsers'
+    | 'staleIfErrorMs'
+    | 'maxCommitAttempts'
+    | 'hooks'
+  >;
   readonly admin?: {
     /**
      * How long a promote or demote keeps a server in both tiers. Must exceed both near-cache

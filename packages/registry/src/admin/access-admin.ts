@@ -293,6 +293,8 @@ export class AccessAdmin {
 
   private async apply(effects: Effects): Promise<void> {
     if (effects.server !== undefined) {
+      // Read again rather than reuse the write's result: a concurrent change may have landed since,
+      // and a tier move keeps the version, so the shared tier must follow what the database holds now.
       const definition = await this.repository.get(effects.server);
       const shared = definition && isPublic(definition.grants) ? stored(definition) : undefined;
       await this.options.registry.syncShared(effects.server, shared);
