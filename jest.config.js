@@ -37,6 +37,13 @@ module.exports = {
     workspace('test-harness', { needsMongo: true }),
     workspace('registry'),
     workspace('data-schemas', { needsMongo: true }),
+    // The soak harness's own logic (its checker); the soak itself runs as `npm run soak`.
+    {
+      displayName: 'soak',
+      rootDir: '<rootDir>/soak',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.check.json' }] },
+    },
   ],
   globalSetup: '<rootDir>/scripts/jest-global-setup.js',
   globalTeardown: '<rootDir>/scripts/jest-global-teardown.js',

@@ -4,6 +4,8 @@ import { startMongo } from '../../packages/test-harness/src/mongo';
 
 /** The MongoDB-protocol server one bench run talks to. */
 export interface MongoTarget {
+  /** Where it listens (for processes of the run that connect on their own). */
+  readonly uri: string;
   /** The harness's name for it (e.g. "FerretDB v1.24.0 (SQLite)"). */
   readonly name: string;
   /** FerretDB (by name or by `buildInfo.ferretdbVersion`): the bench's connections get one socket. */
@@ -54,6 +56,7 @@ export async function startMongoTarget(): Promise<MongoTarget> {
     const ferretDb = /ferretdb/i.test(server.name) || (await reportsFerretDb(server.uri));
     const maxPoolSize = ferretDb ? 1 : undefined;
     return {
+      uri: server.uri,
       name: server.name,
       ferretDb,
       maxPoolSize,
