@@ -177,6 +177,14 @@ export class InvariantChecker {
     }
   }
 
+  /** A call bounded by the read deadline (a read, a login) took `ms`: over the deadline plus the margin is a violation. */
+  timed(what: string, ms: number, at: number): void {
+    this.counts.maxReadMs = Math.max(this.counts.maxReadMs, ms);
+    const { fraction, slackMs } = this.options.deadlineMargin;
+    const limit = this.options.readDeadlineMs * (1 + fraction) + slackMs;
+    if (ms > limit) this.violation('deadline', at, `${what} took ${ms.toFixed(0)} ms (limit ${limit.toFixed(0)} ms)`);
+  }
+
   /** Forget a replaced instance's readers (its successor starts with empty caches). */
   forgetInstance(instance: string): void {
     for (const map of [this.divergences, this.pairKeys, this.lastVersion]) {

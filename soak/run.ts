@@ -521,6 +521,9 @@ async function main(): Promise<void> {
       const userId = random.pick(USERS);
       const reply = await instance.request({ op: 'login', userId }, readDeadline);
       countOp('login', reply.ok ? 'ok' : 'failed');
+      checker.timed(`${instance.name} login of ${userId}`, reply.ms, elapsed());
+      if (!reply.ok && reply.code === 'UNTYPED')
+        checker.violation('untyped-error', elapsed(), `login: ${reply.message}`);
     } else if ((kind === 'grant' || kind === 'revoke') && privates.length > 0) {
       const server = random.pick(privates);
       const holders = usersOf(server.name);
