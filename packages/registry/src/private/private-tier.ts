@@ -174,24 +174,44 @@ export class PrivateTier implements PrivateTierSource {
     return pending;
   }
 
-  private async load(userId: string): Promise<UserEntry> {
+  /**
+   * One load with a hard deadline: the caller has its answer or `LOAD_TIMEOUT` within
+   * `loadTimeoutMs` of the call, whatever Redis or the loader does (the warm read, the lock, a wait,
+   * the loader and the commit all count). Work still under way at the deadline finishes on its own;
+   * a holder's loader is aborted at the same deadline (see {@link loadAsHolder}).
+   */
+  private load(userId: string): Promise<UserEntry> {
+    const deadline = this.clock.now() + this.loadTimeoutMs;
+    const work = this.loadBefore(userId, deadline);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.loadTimeout()), this.loadTimeoutMs);
+      timer.unref(); // the work itself keeps the process alive while it matters
+    });
+    work.catch(() => undefined); // past the deadline its failure is nobody's answer (the holder path logs and tells waiters)
+    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  }
+
+  private loadTimeout(): StrataError {
+    return new StrataError('LOAD_TIMEOUT', `private servers not loaded within ${this.loadTimeoutMs} ms`);
+  }
+
+  private async loadBefore(userId: string, deadline: number): Promise<UserEntry> {
     const epoch = this.invalidations;
     const remember = (entry: UserEntry): UserEntry => this.remember(userId, entry, epoch);
     const warm = await this.store.read(userId);
     if (warm) return remember(warm);
-    const deadline = this.clock.now() + this.loadTimeoutMs;
     let staleCommits = 0;
     for (;;) {
       const remaining = deadline - this.clock.now();
-      if (remaining <= 0)
-        throw new StrataError('LOAD_TIMEOUT', `private servers not loaded within ${this.loadTimeoutMs} ms`);
+      if (remaining <= 0) throw this.loadTimeout();
       // Listen before trying the lock, so a "loaded" published in between is not missed.
       const wait = this.listen(userId);
       try {
         const attempt = await this.store.acquire(userId, this.lockTtlMs);
         if (attempt.acquired) {
           wait.cancel();
-          const entry = await this.loadAsHolder(userId, attempt.token, attempt.generation);
+          const entry = await this.loadAsHolder(userId, attempt.token, attempt.generation, deadline);
           if (entry) return remember(entry);
           staleCommits += 1;
           if (staleCommits >= this.maxCommitAttempts) {
@@ -225,8 +245,18 @@ export class PrivateTier implements PrivateTierSource {
     }
   }
 
-  /** Runs the loader under the lock; undefined when the commit was refused as stale. */
-  private async loadAsHolder(userId: string, token: string, generation: number): Promise<UserEntry | undefined> {
+  /**
+   * Runs the loader under the lock; undefined when the commit was refused as stale. The loader's
+   * signal aborts when the lease is lost or the deadline passes; at the deadline the holder gives up
+   * even if the loader ignores its signal: the lock is released and waiters are told
+   * (`user.load-failed`), so a hung database query cannot hold a user's lock for ever.
+   */
+  private async loadAsHolder(
+    userId: string,
+    token: string,
+    generation: number,
+    deadline: number,
+  ): Promise<UserEntry | undefined> {
     const watchdog = new LeaseWatchdog({
       renew: () => this.store.renew(userId, token, this.lockTtlMs),
       ttlMs: this.lockTtlMs,
@@ -238,7 +268,7 @@ export class PrivateTier implements PrivateTierSource {
       let servers: StoredServer[];
       try {
         this.stats.loaderCalls += 1;
-        servers = this.toStored(await this.loader(userId, { signal: watchdog.signal }));
+        servers = this.toStored(await this.runLoader(userId, watchdog.signal, deadline));
       } catch (error) {
         await this.store.release(userId, token).catch(() => undefined);
         const reason = error instanceof StrataError ? error.code : 'loader error';
@@ -279,6 +309,30 @@ export class PrivateTier implements PrivateTierSource {
     } finally {
       watchdog.stop();
       this.watchdogs.delete(watchdog);
+    }
+  }
+
+  /** The loader, bounded by the deadline and by the lease (either aborts its signal and ends the wait). */
+  private async runLoader(
+    userId: string,
+    lease: AbortSignal,
+    deadline: number,
+  ): Promise<Awaited<ReturnType<PrivateLoader>>> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(this.loadTimeout()), Math.max(0, deadline - this.clock.now()));
+    const signal = AbortSignal.any([lease, timeout.signal]);
+    try {
+      const aborted = new Promise<never>((_, reject) => {
+        const stop = (): void =>
+          reject(signal.reason instanceof Error ? signal.reason : new StrataError('LOCK_LOST', 'the load was aborted'));
+        if (signal.aborted) stop();
+        else signal.addEventListener('abort', stop, { once: true });
+      });
+      const loading = this.loader(userId, { signal });
+      loading.catch(() => undefined); // a loader that fails after it was abandoned
+      return await Promise.race([loading, aborted]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -156,6 +156,16 @@ describe('standalone: private tier faults (own redis-server per test)', () => {
     await expect(tier.ensureLoaded('u1')).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
   });
 
+  it('Redis paused: a cold load answers by its own deadline (LOAD_TIMEOUT), not after the longer Redis command deadline', async () => {
+    db.grant('u1', 'alpha');
+    // Every Redis call may take 5 s before it fails; the load's deadline is 300 ms.
+    const { tier } = await instance({ loadTimeoutMs: 300 }, 5_000);
+    server?.pause();
+    await expect(tier.ensureLoaded('u1')).rejects.toMatchObject({ code: 'LOAD_TIMEOUT' });
+    server?.resume();
+    await expect(tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'alpha' }]);
+  });
+
   it('a holder paused past its lease loses it: its late commit is refused (LOCK_LOST), newer data stays', async () => {
     db.set('u1', ['older']);
     const paused = gate();

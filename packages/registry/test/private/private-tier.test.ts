@@ -181,6 +181,41 @@ function privateTierSuite(topology: () => RedisTopology | undefined, keyPrefix: 
     expect(db.reads).toBe(1);
   });
 
+  it('a loader past the load timeout: the caller gets LOAD_TIMEOUT without waiting for it, its signal aborts, the lock ends and a waiter is told', async () => {
+    db.grant('u1', 'alpha');
+    const stuck = gate();
+    let signalReason: unknown;
+    // A loader that ignores its signal until the test opens the gate (a hung database query).
+    const hung = await instance({
+      loadTimeoutMs: 300,
+      lockTtlMs: 60_000, // were the lock left in place, the next load would wait a minute
+      loader: async (userId, { signal }) => {
+        signal.addEventListener(
+          'abort',
+          () => {
+            signalReason = signal.reason;
+          },
+          { once: true },
+        );
+        stuck.arrive();
+        await stuck.wait;
+        return db.load(userId);
+      },
+    });
+    const waiter = await instance({ loadTimeoutMs: 30_000 });
+    const holding = hung.tier.ensureLoaded('u1');
+    await stuck.reached;
+    const waiting = waiter.tier.ensureLoaded('u1'); // waits on the hung holder's lock
+    await expect(holding).rejects.toMatchObject({ code: 'LOAD_TIMEOUT' });
+    // The holder gave up out loud: the waiter is woken with the failure, not left until its deadline.
+    await expect(waiting).rejects.toMatchObject({ code: 'LOAD_FAILED' });
+    expect(signalReason).toMatchObject({ code: 'LOAD_TIMEOUT' });
+    // The lock is gone: a new call loads at once with a working loader.
+    await expect(waiter.tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'alpha' }]);
+    stuck.open(); // the abandoned loader returns late: nothing of it is committed over the newer entry
+    await expect(waiter.backend.privateStore.read('u1')).resolves.toMatchObject({ servers: [{ name: 'alpha' }] });
+  });
+
   it('skips records with an invalid name or config; never caches them', async () => {
     db.servers.set('u1', [
       { name: 'good', config: stdioConfig(), version: 1 },
