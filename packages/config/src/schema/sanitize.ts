@@ -1,3 +1,4 @@
+import { isSecretHeaderName, SECRET_NAME } from './secrets';
 import { PLACEHOLDER_PATTERN, type ServerConfig } from './server-config';
 
 /** What replaces a hidden value. */
@@ -28,9 +29,6 @@ export type BrowserServerConfig = BrowserCommonFields &
     | { type: 'websocket'; url: string }
   );
 
-/** Option and variable names whose value is a credential (`--api-key`, `GITHUB_TOKEN=`, `-password`). */
-const SECRET_NAME =
-  /token|secret|passw(?:or)?d|passphrase|pwd|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth|bearer|cookie|session[-_]?id|(?:^|[-_])key$|^pat$/i;
 /** Well-known credential formats: OpenAI/Stripe, GitHub, GitLab, Slack, AWS, Google, JWT. */
 const SECRET_PREFIX =
   /^(?:sk|pk|rk)[-_][A-Za-z0-9_-]{8,}|^(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{8,}|^github_pat_|^glpat-|^xox[abprs]-|^(?:AKIA|ASIA)[A-Z0-9]{12,}|^AIza[0-9A-Za-z_-]{20,}|^ya29\.|^eyJ[A-Za-z0-9_-]{10,}\./;
