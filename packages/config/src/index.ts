@@ -99,6 +99,8 @@ export {
   MAX_TOOL_ARGUMENTS_BYTES,
 } from './schema/limits';
 export { isSecretHeaderName, secretFieldPaths } from './schema/secrets';
+export { parseUserServerConfig } from './schema/user-config';
+export type { ParseUserServerConfigOptions } from './schema/user-config';
 export type { ResolvePlaceholdersOptions } from './schema/placeholders';
 export { MASK, redactConfigForLog, sanitizeForBrowser } from './schema/sanitize';
 export type { BrowserServerConfig } from './schema/sanitize';

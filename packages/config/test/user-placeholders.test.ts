@@ -1,6 +1,6 @@
 import { UnresolvedPlaceholderError } from '../src/errors/strata-error';
 import { resolvePlaceholders } from '../src/schema/placeholders';
-import { parseServerConfig, type ServerConfig } from '../src/schema/server-config';
+import { parseServerConfig, type HttpServerConfig } from '../src/schema/server-config';
 import {
   listUserPlaceholders,
   resolveUserPlaceholders,
@@ -14,8 +14,12 @@ import {
 const ALICE: UserContext = { id: 'u-alice', email: 'alice@example.com', username: 'alice', emailVerified: true };
 const BOB: UserContext = { id: 'u-bob', email: 'bob@example.com', username: 'bob', emailVerified: false };
 
-const http = (extra: Record<string, unknown>): ServerConfig =>
-  parseServerConfig({ type: 'streamable-http', url: 'https://mcp.example.com/mcp', ...extra });
+const http = (extra: Record<string, unknown>): HttpServerConfig =>
+  <HttpServerConfig>parseServerConfig({ type: 'streamable-http', url: 'https://mcp.example.com/mcp', ...extra });
+
+/** `resolveUserPlaceholders`, typed for the HTTP configs of these tests. */
+const resolve = (...args: Parameters<typeof resolveUserPlaceholders>) =>
+  resolveUserPlaceholders(...args) as HttpServerConfig;
 
 function thrown(run: () => unknown): UnresolvedPlaceholderError {
   try {
@@ -42,8 +46,8 @@ describe('per-user placeholders', () => {
       url: 'https://mcp.example.com/u/{{LIBRECHAT_USER_ID}}',
       headers: { 'X-User': '{{LIBRECHAT_USER_EMAIL}}', 'X-Verified': '{{LIBRECHAT_USER_EMAILVERIFIED}}' },
     });
-    const forAlice = resolveUserPlaceholders(config, ALICE, {});
-    const forBob = resolveUserPlaceholders(config, BOB, {});
+    const forAlice = resolve(config, ALICE, {});
+    const forBob = resolve(config, BOB, {});
     expect(forAlice).toMatchObject({
       url: 'https://mcp.example.com/u/u-alice',
       headers: { 'X-User': 'alice@example.com', 'X-Verified': 'true' },
@@ -63,7 +67,7 @@ describe('per-user placeholders', () => {
       env: { HOME_DIR: '/home/{{LIBRECHAT_USER_USERNAME}}' },
       customUserVars: { GITHUB_PAT: { title: 'GitHub token' }, org: { title: 'Organisation' } },
     });
-    expect(resolveUserPlaceholders(config, ALICE, { GITHUB_PAT: 'ghp_alice', org: 'acme' })).toMatchObject({
+    expect(resolve(config, ALICE, { GITHUB_PAT: 'ghp_alice', org: 'acme' })).toMatchObject({
       args: ['--token=ghp_alice', 'acme'],
       env: { HOME_DIR: '/home/alice' },
     });
@@ -74,7 +78,7 @@ describe('per-user placeholders', () => {
       headers: { Authorization: 'Bearer {{API_TOKEN}}', 'X-Name': '{{LIBRECHAT_USER_NAME}}' },
       customUserVars: { API_TOKEN: { title: 'Token', description: 'Your API token' } },
     });
-    const error = thrown(() => resolveUserPlaceholders(config, ALICE, { API_TOKEN: '' }));
+    const error = thrown(() => resolve(config, ALICE, { API_TOKEN: '' }));
     expect(error.code).toBe('UNRESOLVED_PLACEHOLDER');
     expect(error.field).toBe('headers.Authorization');
     expect(error.variable).toBe('API_TOKEN');
@@ -84,19 +88,19 @@ describe('per-user placeholders', () => {
 
   it('refuses user fields without a user, and an empty id', () => {
     const config = http({ headers: { 'X-User': '{{LIBRECHAT_USER_ID}}' } });
-    expect(thrown(() => resolveUserPlaceholders(config, undefined, {})).variable).toBe('LIBRECHAT_USER_ID');
-    expect(thrown(() => resolveUserPlaceholders(config, { id: '' }, {})).field).toBe('headers.X-User');
+    expect(thrown(() => resolve(config, undefined, {})).variable).toBe('LIBRECHAT_USER_ID');
+    expect(thrown(() => resolve(config, { id: '' }, {})).field).toBe('headers.X-User');
   });
 
   it('replaces a null field by an empty string, as LibreChat does', () => {
     const config = http({ headers: { 'X-Role': '[{{LIBRECHAT_USER_ROLE}}]' } });
-    expect(resolveUserPlaceholders(config, { id: 'u', role: null }, {}).headers).toEqual({ 'X-Role': '[]' });
+    expect(resolve(config, { id: 'u', role: null }, {}).headers).toEqual({ 'X-Role': '[]' });
   });
 
   it('refuses LibreChat placeholders Strata cannot fill (OpenID tokens, request body)', () => {
     const config = http({ headers: { Authorization: 'Bearer {{LIBRECHAT_OPENID_ACCESS_TOKEN}}' } });
     expect(usesPerUserPlaceholders(config)).toBe(true);
-    expect(thrown(() => resolveUserPlaceholders(config, ALICE, {})).variable).toBe('LIBRECHAT_OPENID_ACCESS_TOKEN');
+    expect(thrown(() => resolve(config, ALICE, {})).variable).toBe('LIBRECHAT_OPENID_ACCESS_TOKEN');
   });
 
   it('leaves {{NAME}} that names no variable as written, and does not count it', () => {
@@ -105,7 +109,7 @@ describe('per-user placeholders', () => {
     expect(listUserPlaceholders(config)).toEqual([
       { path: 'headers.X-Template', variable: 'handlebars', kind: 'undeclared' },
     ]);
-    expect(resolveUserPlaceholders(config, undefined, {}).headers).toEqual({ 'X-Template': '{{handlebars}}' });
+    expect(resolve(config, undefined, {}).headers).toEqual({ 'X-Template': '{{handlebars}}' });
   });
 
   it('resolves in one pass: a user value that looks like a placeholder is sent as the user wrote it', () => {
@@ -113,39 +117,40 @@ describe('per-user placeholders', () => {
       headers: { 'X-A': '{{A}}', 'X-Id': '{{LIBRECHAT_USER_ID}}' },
       customUserVars: { A: { title: 'A' } },
     });
-    const resolved = resolveUserPlaceholders(config, { id: '{{A}}' }, { A: '{{LIBRECHAT_USER_ID}}' });
+    const resolved = resolve(config, { id: '{{A}}' }, { A: '{{LIBRECHAT_USER_ID}}' });
     expect(resolved.headers).toEqual({ 'X-A': '{{LIBRECHAT_USER_ID}}', 'X-Id': '{{A}}' });
   });
 
   it('environment first, then the user: a user value never reaches the environment resolver', () => {
-    const config = http({ headers: { 'X-A': '{{A}}', 'X-Key': '${OPERATOR_KEY}' }, customUserVars: { A: { title: 'A' } } });
+    const config = http({
+      headers: { 'X-A': '{{A}}', 'X-Key': '${OPERATOR_KEY}' },
+      customUserVars: { A: { title: 'A' } },
+    });
     const env = { OPERATOR_KEY: 'op-key', JWT_SECRET: 'never' };
-    const resolved = resolveUserPlaceholders(resolvePlaceholders(config, env), ALICE, { A: '${JWT_SECRET}' });
+    const resolved = resolve(resolvePlaceholders(config, env), ALICE, { A: '${JWT_SECRET}' });
     expect(resolved.headers).toEqual({ 'X-A': '${JWT_SECRET}', 'X-Key': 'op-key' });
   });
 
   it('builds the apiKey header: admin key, user key, bearer, basic and custom', () => {
     const admin = http({ apiKey: { source: 'admin', key: 'k-admin', authorization_type: 'bearer' } });
     expect(usesPerUserPlaceholders(admin)).toBe(false);
-    expect(resolveUserPlaceholders(admin, undefined, {}).headers).toEqual({ Authorization: 'Bearer k-admin' });
+    expect(resolve(admin, undefined, {}).headers).toEqual({ Authorization: 'Bearer k-admin' });
     const basic = http({ apiKey: { source: 'admin', key: 'dXNlcjpwYXNz', authorization_type: 'basic' } });
-    expect(resolveUserPlaceholders(basic, undefined, {}).headers).toEqual({ Authorization: 'Basic dXNlcjpwYXNz' });
+    expect(resolve(basic, undefined, {}).headers).toEqual({ Authorization: 'Basic dXNlcjpwYXNz' });
     const user = http({ apiKey: { source: 'user', authorization_type: 'custom', custom_header: 'X-Api-Key' } });
     expect(usesPerUserPlaceholders(user)).toBe(true);
-    expect(resolveUserPlaceholders(user, ALICE, { [USER_API_KEY_VARIABLE]: 'alice-key' }).headers).toEqual({
+    expect(resolve(user, ALICE, { [USER_API_KEY_VARIABLE]: 'alice-key' }).headers).toEqual({
       'X-Api-Key': 'alice-key',
     });
-    expect(resolveUserPlaceholders(user, BOB, { [USER_API_KEY_VARIABLE]: 'bob-key' }).headers).toEqual({
+    expect(resolve(user, BOB, { [USER_API_KEY_VARIABLE]: 'bob-key' }).headers).toEqual({
       'X-Api-Key': 'bob-key',
     });
-    expect(thrown(() => resolveUserPlaceholders(user, ALICE, {})).variable).toBe(USER_API_KEY_VARIABLE);
+    expect(thrown(() => resolve(user, ALICE, {})).variable).toBe(USER_API_KEY_VARIABLE);
   });
 
   it('reports paths under a prefix and the source', () => {
     const config = http({ url: 'https://x.example/{{LIBRECHAT_USER_EMAIL}}' });
-    const error = thrown(() =>
-      resolveUserPlaceholders(config, { id: 'u' }, {}, { pathPrefix: 'servers.s', source: 'api' }),
-    );
+    const error = thrown(() => resolve(config, { id: 'u' }, {}, { pathPrefix: 'servers.s', source: 'api' }));
     expect(error.field).toBe('servers.s.url');
     expect(error.source).toBe('api');
   });

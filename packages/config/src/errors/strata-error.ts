@@ -68,11 +68,7 @@ export class ValidationError extends StrataError {
   /** The input's source, e.g. a file path, when known. */
   readonly source: string | undefined;
 
-  constructor(
-    code: ValidationErrorCode,
-    issues: readonly FieldIssue[],
-    source?: string,
-  ) {
+  constructor(code: ValidationErrorCode, issues: readonly FieldIssue[], source?: string) {
     const where = source ? `${source}: ` : '';
     const list = issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ');
     super(code, `${where}${list}`);
@@ -124,12 +120,7 @@ export class UnresolvedPlaceholderError extends ValidationError {
 
 /** Why the outbound-address guard refused a URL. */
 export type AddressRefusalReason =
-  | 'scheme'
-  | 'blocked-name'
-  | 'special-address'
-  | 'cloud-metadata'
-  | 'unresolvable'
-  | 'invalid-url';
+  'scheme' | 'blocked-name' | 'special-address' | 'cloud-metadata' | 'unresolvable' | 'invalid-url';
 
 /**
  * The outbound-address guard refused to let a connection reach `address` (`ADDRESS_REFUSED`):

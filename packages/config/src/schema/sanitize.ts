@@ -9,8 +9,18 @@ interface BrowserCommonFields {
   title?: string;
   description?: string;
   iconPath?: string;
+  /** The name as written, when it differs from the slug that keys the server. */
+  displayName?: string;
   timeout?: number;
   initTimeout?: number;
+  /** LibreChat: shown in the chat menu. */
+  chatMenu?: boolean;
+  /** LibreChat: `true` = the server's own instructions, a string = these. */
+  serverInstructions?: boolean | string;
+  /** Variables each user fills in (titles and descriptions only). */
+  customUserVars?: Record<string, { title: string; description?: string }>;
+  /** The server needs per-user authorisation (`oauth`, `obo`, `apiKey` from the user, or `requiresOAuth`). */
+  needsUserAuth: boolean;
   startup: boolean;
   requiresOAuth: boolean;
   perSession: boolean;
@@ -25,7 +35,7 @@ interface BrowserCommonFields {
 export type BrowserServerConfig = BrowserCommonFields &
   (
     | { type: 'stdio'; command: string; args: string[]; envKeys: string[] }
-    | { type: 'streamable-http' | 'sse'; url: string; headerNames: string[] }
+    | { type: 'streamable-http' | 'sse'; url: string; headerNames: string[]; secretHeaderNames: string[] }
     | { type: 'websocket'; url: string }
   );
 
@@ -114,7 +124,23 @@ function commonFields(config: ServerConfig): BrowserCommonFields {
     requiresOAuth: config.requiresOAuth,
     perSession: config.perSession,
     enabled: config.enabled,
+    needsUserAuth:
+      config.requiresOAuth ||
+      config.oauth !== undefined ||
+      config.obo !== undefined ||
+      config.apiKey?.source === 'user',
   };
+  if (config.displayName !== undefined) view.displayName = config.displayName;
+  if (config.chatMenu !== undefined) view.chatMenu = config.chatMenu;
+  if (config.serverInstructions !== undefined) view.serverInstructions = config.serverInstructions;
+  if (config.customUserVars !== undefined) {
+    view.customUserVars = Object.fromEntries(
+      Object.entries(config.customUserVars).map(([name, { title, description }]) => [
+        name,
+        description === undefined ? { title } : { title, description },
+      ]),
+    );
+  }
   if (config.title !== undefined) view.title = config.title;
   if (config.description !== undefined) view.description = config.description;
   if (config.iconPath !== undefined) view.iconPath = config.iconPath;
@@ -131,7 +157,8 @@ function commonFields(config: ServerConfig): BrowserCommonFields {
 /**
  * The view of a server config a browser may see: stdio keeps `command` and masked `args` and lists
  * only env variable names (`envKeys`); URL transports keep a sanitized `url` and list only header
- * names (`headerNames`). `cwd` is left out. Built from an allow-list, so new fields stay hidden.
+ * names (`headerNames`, and `secretHeaderNames`: those whose value is a credential). `cwd`, `oauth`,
+ * `oauth_headers`, `apiKey` and `obo` are left out (`needsUserAuth` says one of them is set). Built from an allow-list, so new fields stay hidden.
  */
 export function sanitizeForBrowser(config: ServerConfig): BrowserServerConfig {
   const common = commonFields(config);
@@ -151,6 +178,7 @@ export function sanitizeForBrowser(config: ServerConfig): BrowserServerConfig {
         type: config.type,
         url: sanitizeUrl(config.url),
         headerNames: Object.keys(config.headers ?? {}),
+        secretHeaderNames: Object.keys(config.headers ?? {}).filter(isSecretHeaderName),
       };
     case 'websocket':
       return { ...common, type: 'websocket', url: sanitizeUrl(config.url) };
