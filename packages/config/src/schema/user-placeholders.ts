@@ -86,6 +86,34 @@ export function connectionStringFields(config: ServerConfig): ConfigStringField[
   return fields;
 }
 
+/**
+ * A deep copy of `config` with `map(path, value)` applied to every field
+ * {@link connectionStringFields} lists (same paths).
+ */
+export function mapConnectionStrings(config: ServerConfig, map: (path: string, value: string) => string): ServerConfig {
+  const copy = structuredClone(config);
+  const mapRecord = (name: string, record: Record<string, string>) =>
+    Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(`${name}.${key}`, value)]));
+  if (copy.type === 'stdio') {
+    copy.command = map('command', copy.command);
+    if (copy.args) copy.args = copy.args.map((value, index) => map(`args.${index}`, value));
+    if (copy.env) copy.env = mapRecord('env', copy.env);
+    if (copy.cwd !== undefined) copy.cwd = map('cwd', copy.cwd);
+  } else {
+    copy.url = map('url', copy.url);
+    if (copy.type !== 'websocket' && copy.headers) copy.headers = mapRecord('headers', copy.headers);
+  }
+  if (copy.oauth) {
+    const oauth: Record<string, unknown> = copy.oauth;
+    for (const [key, value] of Object.entries(oauth)) {
+      if (typeof value === 'string') oauth[key] = map(`oauth.${key}`, value);
+    }
+  }
+  if (copy.oauth_headers) copy.oauth_headers = mapRecord('oauth_headers', copy.oauth_headers);
+  if (copy.apiKey?.key !== undefined) copy.apiKey.key = map('apiKey.key', copy.apiKey.key);
+  return copy;
+}
+
 /** How a per-user placeholder name is understood in a config. */
 export type UserPlaceholderKind = 'user-field' | 'user-variable' | 'unsupported' | 'undeclared';
 
@@ -209,27 +237,7 @@ export function resolveUserPlaceholders(
       return replacement;
     });
 
-  const copy = structuredClone(config);
-  const mapRecord = (name: string, record: Record<string, string>) =>
-    Object.fromEntries(Object.entries(record).map(([key, value]) => [key, resolveString(`${name}.${key}`, value)]));
-  if (copy.type === 'stdio') {
-    copy.command = resolveString('command', copy.command);
-    if (copy.args) copy.args = copy.args.map((value, index) => resolveString(`args.${index}`, value));
-    if (copy.env) copy.env = mapRecord('env', copy.env);
-    if (copy.cwd !== undefined) copy.cwd = resolveString('cwd', copy.cwd);
-  } else {
-    copy.url = resolveString('url', copy.url);
-    if (copy.type !== 'websocket' && copy.headers) copy.headers = mapRecord('headers', copy.headers);
-  }
-  if (copy.oauth) {
-    const oauth: Record<string, unknown> = copy.oauth;
-    for (const [key, value] of Object.entries(oauth)) {
-      if (typeof value === 'string') oauth[key] = resolveString(`oauth.${key}`, value);
-    }
-  }
-  if (copy.oauth_headers) copy.oauth_headers = mapRecord('oauth_headers', copy.oauth_headers);
-  if (copy.apiKey?.key !== undefined) copy.apiKey.key = resolveString('apiKey.key', copy.apiKey.key);
-
+  const copy = mapConnectionStrings(config, resolveString);
   if (copy.apiKey && copy.type !== 'stdio') {
     const key = copy.apiKey.source === 'admin' ? copy.apiKey.key : variableValue(USER_API_KEY_VARIABLE);
     if (key === undefined || key === '') {
