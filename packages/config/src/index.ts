@@ -107,12 +107,15 @@ export type { BrowserServerConfig } from './schema/sanitize';
 
 export {
   STRATA_CONFIG_VERSION,
+  parseClaudeCodeJson,
   parseClaudeDesktopJson,
+  parseCursorJson,
   parseLibreChatYaml,
   parseStrataYaml,
+  parseVsCodeJson,
   serializeStrataYaml,
 } from './formats/parsers';
-export type { NamedServerConfig, ParsedServers } from './formats/parsers';
+export type { ConfigWarning, EntryError, NamedServerConfig, ParseOptions, ParsedServers } from './formats/parsers';
 
 export { CONNECTION_STATES, connectionScopeSchema, publicEventSchema } from './events/public-event';
 export type { ConnectionScope, ConnectionStateName, PublicEvent, PublicEventType } from './events/public-event';

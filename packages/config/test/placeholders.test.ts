@@ -161,3 +161,38 @@ describe('environment placeholders, more forms', () => {
     expect((thrown as ValidationError).message).not.toContain('server-jwt-secret');
   });
 });
+
+describe('URLs made of placeholders', () => {
+  it('accept a URL that is one placeholder, or starts with one, and check it again once resolved', () => {
+    const whole = parseServerConfig({ type: 'streamable-http', url: '${MCP_URL}' });
+    const based = parseServerConfig({ type: 'sse', url: '${BASE}/sse?x=1' });
+    expect(resolvePlaceholders(whole, { MCP_URL: 'https://mcp.example.com/mcp' })).toMatchObject({
+      url: 'https://mcp.example.com/mcp',
+    });
+    expect(resolvePlaceholders(based, { BASE: 'http://10.1.2.3:8000' })).toMatchObject({
+      url: 'http://10.1.2.3:8000/sse?x=1',
+    });
+    for (const [config, env] of [
+      [whole, { MCP_URL: 'file:///etc/passwd' }],
+      [whole, { MCP_URL: 'not a url' }],
+      [based, { BASE: 'ftp://files.example' }],
+    ] as const) {
+      let thrown: unknown;
+      try {
+        resolvePlaceholders(config, env);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ValidationError);
+      expect((thrown as ValidationError).issues).toEqual([
+        { path: 'url', message: expect.stringMatching(/^once resolved, must/) as unknown },
+      ]);
+    }
+  });
+
+  it('a placeholder in the host passes the URL check', () => {
+    expect(parseServerConfig({ type: 'websocket', url: 'wss://${WS_HOST}:${PORT}/mcp' })).toBeDefined();
+    expect(parseServerConfig({ type: 'streamable-http', url: 'https://${input:domain}/mcp' })).toBeDefined();
+    expect(parseServerConfig({ type: 'streamable-http', url: 'https://{{TENANT}}.example.com/mcp' })).toBeDefined();
+  });
+});

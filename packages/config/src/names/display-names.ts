@@ -47,20 +47,19 @@ export function shortHash(text: string): string {
  * The key-safe slug of a display name: what keys, channels and tool-name prefixes use.
  *
  * Deterministic: NFKC, lowercase, every run of characters outside `[a-z0-9]` becomes `-`, leading
- * and trailing `-` trimmed. When that changed anything (the slug is not the name as written) — or
- * the result is empty, too long or a reserved word — the readable part is capped at 55 characters
- * and `-` + 8 hex digits of a hash of the name as written are appended, so `GitHub`, `github ` and
- * `Git Hub` get distinct slugs, while a name that already is a slug (`github`) is its own slug.
- * Every slug matches `SERVER_NAME_PATTERN` and is at most `MAX_SLUG_LENGTH` characters.
+ * and trailing `-` trimmed. When that dropped characters (the slug differs from the NFKC-lowercased
+ * name), or the result is empty, too long or a reserved word, the readable part is capped at 55
+ * characters and `-` + 8 hex digits of a hash of the NFKC-lowercased name are appended, so
+ * `Clickhouse Local` (`clickhouse-local-…`) and `clickhouse-local` stay apart. Names that differ
+ * only by case or compatibility form (`GitHub`, `github`, `ＧｉｔＨｕｂ`) share a slug: one file
+ * holding two of them is a `CONFLICT`. Every slug matches `SERVER_NAME_PATTERN` and is at most
+ * `MAX_SLUG_LENGTH` characters.
  */
 export function slugify(name: string): string {
-  const base = name
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  if (base === name && base.length <= MAX_SLUG_LENGTH && !RESERVED_WORDS.has(base)) return base;
+  const folded = name.normalize('NFKC').toLowerCase();
+  const base = folded.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  if (base === folded && base !== '' && base.length <= MAX_SLUG_LENGTH && !RESERVED_WORDS.has(base)) return base;
   const head = base.slice(0, SLUG_BASE_LENGTH).replace(/-+$/, '');
-  const hash = shortHash(name);
+  const hash = shortHash(folded);
   return head === '' ? hash : `${head}-${hash}`;
 }

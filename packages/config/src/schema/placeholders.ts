@@ -1,6 +1,6 @@
 import { ValidationError, type FieldIssue } from '../errors/strata-error';
 import { joinPath, PLACEHOLDER_PATTERN, type ServerConfig } from './server-config';
-import { connectionStringFields, mapConnectionStrings } from './user-placeholders';
+import { assertResolvedUrl, connectionStringFields, mapConnectionStrings } from './user-placeholders';
 
 /** Names of the `${VAR}` placeholders a config uses, each once, in order of first use. */
 export function listPlaceholders(config: ServerConfig): string[] {
@@ -65,5 +65,7 @@ export function resolvePlaceholders(
     resolved.set(path, result);
   }
   if (issues.length > 0) throw new ValidationError('INVALID_CONFIG', issues, options.source);
-  return mapConnectionStrings(config, (path, value) => resolved.get(path) ?? value);
+  const copy = mapConnectionStrings(config, (path, value) => resolved.get(path) ?? value);
+  assertResolvedUrl(copy, options);
+  return copy;
 }

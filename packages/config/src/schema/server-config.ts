@@ -42,17 +42,28 @@ const processString = z.string().refine(noNul, NO_NUL);
 const timeoutMs = z.number().int().nonnegative().max(MAX_TIMEOUT_MS);
 const toolName = z.string().min(1).max(128);
 
-/** Why `value` is not a URL of one of `protocols` (placeholders count as plain text), or undefined. */
+/**
+ * Why `value` is not a URL of one of `protocols`, or undefined. Placeholders count as neutral text
+ * (a word, then a number, so one may stand for a host or a port); a URL that *starts* with a
+ * placeholder (`${MCP_URL}`, `${BASE}/mcp`) has its scheme and host there, so it is checked as if
+ * it began `<first protocol>//x` — and checked again, fully, once resolved at connection time.
+ */
 export function urlProblem(value: string, protocols: readonly string[]): string | undefined {
   if (value.trim() !== value) return 'must not start or end with whitespace';
-  // A placeholder may stand for a host name or a port, so try a word and then a number.
+  const leading = /^(?:\$\{[^{}]*\}|\{\{[^{}]*\}\})/.exec(value);
+  const template = leading ? `${protocols[0] ?? 'https:'}//x${value.slice(leading[0].length)}` : value;
   for (const dummy of ['x', '1']) {
-    const probe = value.replace(ANY_PLACEHOLDER_PATTERN, dummy);
+    const probe = template.replace(ANY_PLACEHOLDER_PATTERN, dummy);
     if (!URL.canParse(probe)) continue;
     if (protocols.includes(new URL(probe).protocol)) return undefined;
     return `must use the ${protocols.map((p) => p.slice(0, -1)).join(' or ')} scheme`;
   }
   return 'must be a valid URL';
+}
+
+/** The schemes a config's `url` may use, by transport. */
+export function urlProtocols(type: ServerType): readonly string[] {
+  return type === 'websocket' ? ['ws:', 'wss:'] : ['http:', 'https:'];
 }
 
 export function urlSchema(protocols: readonly string[]) {

@@ -1,5 +1,5 @@
-import { UnresolvedPlaceholderError, type FieldIssue } from '../errors/strata-error';
-import { joinPath, type ServerConfig } from './server-config';
+import { UnresolvedPlaceholderError, ValidationError, type FieldIssue } from '../errors/strata-error';
+import { joinPath, urlProblem, urlProtocols, type ServerConfig } from './server-config';
 
 /**
  * The user fields LibreChat substitutes as `{{LIBRECHAT_USER_<FIELD>}}` (its `ALLOWED_USER_FIELDS`,
@@ -255,5 +255,22 @@ export function resolveUserPlaceholders(
     }
   }
   if (issues.length > 0) throw new UnresolvedPlaceholderError(issues, options.source);
+  assertResolvedUrl(copy, options);
   return copy;
+}
+
+/**
+ * Once placeholders are resolved, the URL must be a real URL of its transport's schemes: a value
+ * can turn `https://${HOST}/mcp` into anything. Throws `INVALID_CONFIG` on `url` (never quoting it).
+ */
+export function assertResolvedUrl(config: ServerConfig, options: ResolveUserPlaceholdersOptions = {}): void {
+  if (config.type === 'stdio') return;
+  const problem = urlProblem(config.url, urlProtocols(config.type));
+  if (problem) {
+    throw new ValidationError(
+      'INVALID_CONFIG',
+      [{ path: joinPath(options.pathPrefix ?? '', ['url']), message: `once resolved, ${problem}` }],
+      options.source,
+    );
+  }
 }

@@ -163,6 +163,8 @@ describe('importServers', () => {
         { name: 'good', config: httpConfig('https://other.example.com/mcp') },
         { name: 'bad name!', config: httpConfig('https://bad.example.com/mcp') },
       ],
+      warnings: [],
+      errors: [],
     };
 
     const result = await importServers(strata.admin, parsed, shared);
@@ -237,6 +239,8 @@ describe('importServers', () => {
     await importServers(strata.admin, librechat(LIBRECHAT_YAML), shared);
     const parsed: ParsedServers = {
       servers: [...librechat(LIBRECHAT_YAML_CHANGED).servers, ...librechat(WITH_APP_NAME_YAML).servers],
+      warnings: [],
+      errors: [],
     };
     const before = JSON.stringify(await repository.list());
     const isAppServer = (name: string) => strata.registry.isAppServer(name);
