@@ -13,6 +13,7 @@ import {
   type ServerConfig,
   type Strata,
 } from '@strata/registry/internals';
+import { parseClaudeCodeJson, parseCursorJson, parseVsCodeJson } from '@strata/config';
 import { httpConfig } from '../helpers';
 
 /** The app tier (config file) holds this name; the database may not. */
@@ -305,9 +306,9 @@ describe('importServers', () => {
 
 /**
  * Real configs other people published (see /work/shared/config-corpus/README.md and
- * real/PROVENANCE.md), read by path, never copied. Only the files the parsers accept today are in
- * scope: the rest wait for the config-compatibility issue. The filter runs here, so a file the
- * parsers start accepting joins the test by itself; the list must not be empty.
+ * real/PROVENANCE.md), read by path, never copied. Every file of every format must parse (per
+ * entry) with no entry refused, and import: the first import creates every server, the second
+ * nothing.
  */
 /**
  * Where the corpus is: `STRATA_CONFIG_CORPUS`, else `../shared/config-corpus/real` beside the
@@ -334,39 +335,39 @@ const CORPUS = findCorpus();
     const FORMATS = [
       { folder: 'librechat', parse: parseLibreChatYaml },
       { folder: 'claude-desktop', parse: parseClaudeDesktopJson },
+      { folder: 'cursor', parse: parseCursorJson },
+      { folder: 'claude-code', parse: parseClaudeCodeJson },
+      { folder: 'vscode', parse: parseVsCodeJson },
     ] as const;
 
     interface CorpusFile {
       readonly file: string;
-      readonly servers: readonly NamedServerConfig[];
+      readonly parsed: ParsedServers;
     }
 
-    /** Every LibreChat and Claude Desktop file of the corpus that parses today. */
-    function importableFiles(): CorpusFile[] {
-      return FORMATS.flatMap(({ folder, parse }) =>
-        readdirSync(join(root, folder))
-          .sort()
-          .flatMap((name) => {
-            const path = join(root, folder, name);
-            try {
-              return [{ file: `${folder}/${name}`, servers: parse(readFileSync(path, 'utf8'), path).servers }];
-            } catch {
-              return []; // refused by the parsers today: out of scope here
-            }
-          }),
-      );
-    }
+    /** Every file of the corpus, parsed by its format's parser (a file that throws fails here). */
+    const files: CorpusFile[] = FORMATS.flatMap(({ folder, parse }) =>
+      readdirSync(join(root, folder))
+        .sort()
+        .map((name) => {
+          const path = join(root, folder, name);
+          return { file: `${folder}/${name}`, parsed: parse(readFileSync(path, 'utf8'), path) };
+        }),
+    );
+    const importable = files.map(({ file, parsed }) => ({ file, servers: parsed.servers }));
 
-    const importable = importableFiles();
+    it('has files of every format, and servers in them', () => {
+      for (const { folder } of FORMATS) expect(files.some(({ file }) => file.startsWith(`${folder}/`))).toBe(true);
+      expect(files.reduce((sum, { parsed }) => sum + parsed.servers.length, 0)).toBeGreaterThan(100);
+    });
 
-    it('has importable files of both formats', () => {
-      expect(importable.some(({ file }) => file.startsWith('librechat/'))).toBe(true);
-      expect(importable.some(({ file }) => file.startsWith('claude-desktop/'))).toBe(true);
+    it.each(files.map((entry) => [entry.file, entry] as const))('%s: no entry is refused', (_file, { parsed }) => {
+      expect(parsed.errors).toEqual([]);
     });
 
     it.each(importable.map((entry) => [entry.file, entry] as const))(
       '%s: the first import creates every server, the second creates and updates nothing',
-      async (_file, { servers }) => {
+      async (_file, { servers }: { servers: readonly NamedServerConfig[] }) => {
         const repository = new MemoryAccessRepository();
         const strata = await createStrata({ repository });
         try {
