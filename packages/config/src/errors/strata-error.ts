@@ -91,7 +91,7 @@ export class LimitError extends ValidationError {
   readonly path: string;
 
   constructor(limit: string, max: number, path: string, what: string, source?: string) {
-    super('LIMIT_EXCEEDED', [{ path, message: `${what} exceeds ${limit} (${max})` }], source);
+    super('LIMIT_EXCEEDED', [{ path, message: `exceeds ${limit} (${max}): ${what}` }], source);
     this.limit = limit;
     this.max = max;
     this.path = path;

@@ -108,9 +108,6 @@ function envReferences(value: unknown): unknown {
   return value;
 }
 
-/** Variables editors fill in themselves; Strata reads them from the environment like `${VAR}`. */
-const EDITOR_VARIABLES = /\$\{(workspaceFolder|workspaceFolderBasename|userHome|cwd|pathSeparator)\}/;
-
 /**
  * The Claude Desktop / Cursor / Claude Code / VS Code entry shape: `{ command, args?, env? }` or
  * `{ type?, url, headers? }`; `type: http` is `streamable-http`; without a type, `command` means
@@ -124,14 +121,6 @@ function clientEntry(entry: PlainObject, path: string): MappedEntry {
   if (typeof entry.disabled === 'boolean') {
     input.enabled = !entry.disabled;
     delete input.disabled;
-  }
-  const text = JSON.stringify(input);
-  const editor = EDITOR_VARIABLES.exec(text);
-  if (editor) {
-    warnings.push({
-      path,
-      message: `\${${editor[1] ?? ''}} is an editor variable: Strata reads it from the server environment`,
-    });
   }
   return { input, warnings };
 }

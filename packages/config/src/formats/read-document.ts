@@ -28,6 +28,9 @@ function keyString(key: unknown): string | undefined {
     case 'boolean':
     case 'bigint':
       return String(value);
+    case 'symbol':
+      // The merge key `<<` (YAML 1.1, `merge: true`): its value is merged, it is no key of its own.
+      return '<<';
     default:
       // `null` and `~` become ''; a binary (`!!binary`) key is not a plain key.
       return value === null ? '' : undefined;

@@ -9,7 +9,7 @@ import { displayNameProblem, slugify } from '../names/display-names';
 import { MAX_SERVERS_PER_FILE } from '../schema/limits';
 import { dropUnknownFields, joinPath, parseServerConfig, type ServerConfig } from '../schema/server-config';
 import { parseUserServerConfig } from '../schema/user-config';
-import { listUserPlaceholders } from '../schema/user-placeholders';
+import { connectionStringFields, listUserPlaceholders } from '../schema/user-placeholders';
 import type { RawDocument } from './read-document';
 
 /** One server read from a config file. */
@@ -92,6 +92,9 @@ const KEPT_WITHOUT_EFFECT: ReadonlyArray<readonly [string, string]> = [
   ['obo', 'kept; Strata does not run the on-behalf-of exchange: the server needs per-user auth'],
 ];
 
+/** Variables editors fill in themselves (VS Code, Cursor); Strata reads them from the environment like `${VAR}`. */
+const EDITOR_VARIABLES = /\$\{(workspaceFolder|workspaceFolderBasename|userHome|cwd|pathSeparator)\}/g;
+
 /** Warnings about what a valid config holds that will not do what its author may expect. */
 export function configWarnings(config: ServerConfig, path: string): ConfigWarning[] {
   const warnings: ConfigWarning[] = [];
@@ -101,6 +104,14 @@ export function configWarnings(config: ServerConfig, path: string): ConfigWarnin
   }
   if (config.apiKey !== undefined && config.type === 'websocket') {
     warnings.push({ path: joinPath(path, ['apiKey']), message: 'kept; a websocket server gets no headers' });
+  }
+  for (const { path: field, value } of connectionStringFields(config)) {
+    for (const match of value.matchAll(EDITOR_VARIABLES)) {
+      warnings.push({
+        path: joinPath(path, [field]),
+        message: `\${${match[1] ?? ''}} is an editor variable: Strata reads it from the server environment`,
+      });
+    }
   }
   for (const use of listUserPlaceholders(config)) {
     const field = joinPath(path, [use.path]);
