@@ -181,6 +181,44 @@ describe('importServers', () => {
     expect((await strata.admin.getServer('good'))?.config).toMatchObject({ url: 'https://good.example.com/mcp' });
   });
 
+  it('names as people write them: keyed by the slug, the name as written kept in the stored config', async () => {
+    const yaml = [
+      'mcpServers:',
+      '  Clickhouse Local:',
+      '    url: https://ch.example.com/sse',
+      '  brave-search (beta):',
+      '    url: https://brave.example.com/sse',
+    ].join('\n');
+    const parsed = parseLibreChatYaml(yaml, 'librechat.yaml');
+    const result = await importServers(strata.admin, parsed, shared);
+    expect(result.created).toBe(2);
+    const [clickhouse, brave] = parsed.servers;
+    if (!clickhouse || !brave) throw new Error('fixture did not parse');
+    expect(clickhouse.name).toMatch(/^clickhouse-local-[0-9a-f]{8}$/);
+    expect(brave.name).toMatch(/^brave-search-beta-[0-9a-f]{8}$/);
+    expect((await strata.admin.getServer(clickhouse.name))?.config).toMatchObject({
+      displayName: 'Clickhouse Local',
+      url: 'https://ch.example.com/sse',
+    });
+    expect((await strata.getServer(brave.name))?.config.displayName).toBe('brave-search (beta)');
+  });
+
+  it('two entries with one key in an import: CONFLICT naming both names as written', async () => {
+    const config = httpConfig('https://a.example.com/mcp');
+    const result = await importServers(
+      strata.admin,
+      {
+        servers: [
+          { name: 'team-wiki-1a2b3c4d', displayName: 'Team Wiki', config },
+          { name: 'team-wiki-1a2b3c4d', displayName: 'Team  Wiki', config },
+        ],
+      },
+      shared,
+    );
+    expect(result.results[1]).toMatchObject({ outcome: 'refused', error: { code: 'CONFLICT' } });
+    expect(result.results[1]?.error?.message).toContain('"Team Wiki" and "Team  Wiki"');
+  });
+
   it('{ everyone: true } puts the servers in the shared tier', async () => {
     await importServers(strata.admin, librechat(LIBRECHAT_YAML), shared);
 
