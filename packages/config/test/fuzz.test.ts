@@ -4,9 +4,12 @@ import { ValidationError } from '../src/errors/strata-error';
 import { displayNameProblem, slugify } from '../src/names/display-names';
 import { SERVER_NAME_PATTERN, serverNameProblem } from '../src/names/names';
 import {
+  parseClaudeCodeJson,
   parseClaudeDesktopJson,
+  parseCursorJson,
   parseLibreChatYaml,
   parseStrataYaml,
+  parseVsCodeJson,
   serializeStrataYaml,
 } from '../src/formats/parsers';
 import { parseServerConfig, type ServerConfigInput } from '../src/schema/server-config';
@@ -123,15 +126,31 @@ describe('parsers and parseServerConfig throw only ValidationError', () => {
     );
   });
 
-  it('parseClaudeDesktopJson on random JSON text and random strings', () => {
+  it.each([
+    ['parseClaudeDesktopJson', parseClaudeDesktopJson],
+    ['parseCursorJson', parseCursorJson],
+    ['parseClaudeCodeJson', parseClaudeCodeJson],
+    ['parseVsCodeJson', parseVsCodeJson],
+  ])('%s on random JSON text, JSONC-ish text and random strings', (_name, parse) => {
+    const jsoncNoise = fc.constantFrom('//', '/*', '*/', ',', ',}', ',]', '"', '\\', '\n');
     const text = fc.oneof(
       fc.string(),
       fc.json(),
       documentLike.map((doc) => JSON.stringify(doc) ?? 'undefined'),
-      fc.record({ mcpServers: serverMap }).map((doc) => JSON.stringify(doc)),
+      fc.record({ mcpServers: serverMap, servers: serverMap }).map((doc) => JSON.stringify(doc)),
+      fc
+        .tuple(
+          fc.record({ servers: serverMap }).map((doc) => JSON.stringify(doc)),
+          fc.array(jsoncNoise),
+          fc.nat(),
+        )
+        .map(
+          ([json, noise, at]) =>
+            json.slice(0, at % (json.length + 1)) + noise.join('') + json.slice(at % (json.length + 1)),
+        ),
     );
     fc.assert(
-      fc.property(text, (json) => throwsOnlyValidationErrors(() => parseClaudeDesktopJson(json, 'fuzz.json'))),
+      fc.property(text, (json) => throwsOnlyValidationErrors(() => parse(json, 'fuzz.json'))),
       RUNS,
     );
   });
