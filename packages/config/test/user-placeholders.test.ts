@@ -161,3 +161,47 @@ describe('per-user placeholders', () => {
     expect(usesPerUserPlaceholders(http({ url: 'https://${input:host}/mcp' }))).toBe(true);
   });
 });
+
+describe('per-user values are data, never structure', () => {
+  it('are percent-encoded into URLs: a value cannot move the host', () => {
+    const config = http({
+      url: 'https://{{TENANT}}.saas.example.com/u/{{LIBRECHAT_USER_EMAIL}}',
+      headers: { Authorization: 'Bearer ${OPERATOR_KEY}' },
+      customUserVars: { TENANT: { title: 'Tenant' } },
+    });
+    const user = { id: 'u', email: 'a+b/../admin?x@example.com' };
+    const resolved = resolve(config, user, { TENANT: 'acme' });
+    expect(resolved.url).toBe('https://acme.saas.example.com/u/a%2Bb%2F..%2Fadmin%3Fx%40example.com');
+    expect(new URL(resolved.url).pathname).toBe('/u/a%2Bb%2F..%2Fadmin%3Fx%40example.com');
+    // A value that tries to end the host is encoded, which leaves no valid host: refused, not sent.
+    let error: unknown;
+    try {
+      resolve(config, user, { TENANT: 'evil.example/?' });
+    } catch (thrownError) {
+      error = thrownError;
+    }
+    expect(error).toMatchObject({ code: 'INVALID_CONFIG', issues: [{ path: 'url' }] });
+  });
+
+  it('refuse line breaks in headers and NUL anywhere, naming the field and the variable', () => {
+    const config = parseServerConfig({
+      type: 'stdio',
+      command: 'x',
+      args: ['{{A}}'],
+      env: { B: '{{B}}' },
+      customUserVars: { A: { title: 'A' }, B: { title: 'B' } },
+    });
+    expect(resolveUserPlaceholders(config, ALICE, { A: 'line1\nline2', B: 'x\ny' })).toMatchObject({
+      args: ['line1\nline2'],
+      env: { B: 'x\ny' },
+    });
+    expect(thrown(() => resolveUserPlaceholders(config, ALICE, { A: 'a\0b', B: 'ok' }))).toMatchObject({
+      field: 'args.0',
+      variable: 'A',
+    });
+    const header = http({ headers: { 'X-A': '{{A}}' }, customUserVars: { A: { title: 'A' } } });
+    const error = thrown(() => resolve(header, ALICE, { A: 'v\r\nX-Injected: 1' }));
+    expect(error).toMatchObject({ field: 'headers.X-A', variable: 'A' });
+    expect(error.message).not.toContain('X-Injected');
+  });
+});

@@ -167,6 +167,13 @@ export function usesPerUserPlaceholders(config: ServerConfig): boolean {
   return listUserPlaceholders(config).some((use) => use.kind !== 'undeclared');
 }
 
+/** Fields holding a URL: a per-user value is percent-encoded into them. */
+const URL_FIELD = /^(?:url|oauth\.(?:authorization_url|token_url|redirect_uri|revocation_endpoint))$/;
+/** Never in a value: NUL (refused by `spawn` and by HTTP). */
+const UNSAFE_VALUE = /\0/;
+/** Not in a header, OAuth, command or cwd value (header injection); allowed in args and env. */
+const LINE_BREAK = /[\r\n]/;
+
 /** Options of {@link resolveUserPlaceholders}. */
 export interface ResolveUserPlaceholdersOptions {
   /** Copied to the error's `source`. */
@@ -191,8 +198,12 @@ function userFieldValue(user: UserContext | undefined, field: UserContextField):
  * added (`Authorization: Bearer <key>` / `Basic <key>`, or `custom_header: <key>`), the key taken
  * from `apiKey.key` (source admin) or `userVars[USER_API_KEY_VARIABLE]` (source user).
  *
+ * A value substituted into a URL (`url`, OAuth URLs) is percent-encoded, so a user's value is data
+ * and never moves the host (`{{TENANT}}` = `evil.example/?` stays under the configured domain).
+ *
  * Anything that cannot be filled — no user, a field the user lacks, a variable the user has not set
- * (absent or empty), an unsupported `LIBRECHAT_*` placeholder — throws
+ * (absent or empty), an unsupported `LIBRECHAT_*` placeholder, a value holding NUL (or a line break
+ * outside `args` and `env`) — throws
  * {@link UnresolvedPlaceholderError} (`UNRESOLVED_PLACEHOLDER`) naming the field and the variable
  * (never a value): a placeholder is never sent as written. `{{NAME}}` that names nothing is not a
  * placeholder and stays.
@@ -229,12 +240,23 @@ export function resolveUserPlaceholders(
       } else {
         why = 'is not supported by Strata';
       }
+      const written = input === undefined ? `{{${variable}}}` : `\${input:${variable}}`;
       if (replacement === undefined) {
-        const written = input === undefined ? `{{${variable}}}` : `\${input:${variable}}`;
         issues.push({ path: joinPath(prefix, [path]), variable, message: `placeholder ${written}: ${why}` });
         return whole;
       }
-      return replacement;
+      // URLs get the value percent-encoded; args and env may hold line breaks; nothing may hold NUL.
+      const lineBreaksAllowed = URL_FIELD.test(path) || /^(?:args|env)\./.test(path);
+      if (UNSAFE_VALUE.test(replacement) || (!lineBreaksAllowed && LINE_BREAK.test(replacement))) {
+        issues.push({
+          path: joinPath(prefix, [path]),
+          variable,
+          message: `placeholder ${written}: its value holds a NUL or a line break, not allowed here`,
+        });
+        return whole;
+      }
+      // In a URL a value is data, never structure: `evil.example/?` must not move the host.
+      return URL_FIELD.test(path) ? encodeURIComponent(replacement) : replacement;
     });
 
   const copy = mapConnectionStrings(config, resolveString);
