@@ -72,3 +72,25 @@ describe('user-supplied configs', () => {
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(['command', 'env.A', 'type']);
   });
 });
+
+describe('user-supplied URLs that need no lookup to be refused', () => {
+  it.each([
+    ['http://127.0.0.1:8080/mcp', /loopback/],
+    ['http://[::1]/mcp', /loopback/],
+    ['http://10.0.0.1/mcp', /private/],
+    ['http://169.254.169.254/latest', /cloud metadata/],
+    ['http://metadata.google.internal/', /cloud metadata/],
+    ['http://localhost:3000/mcp', /local machine/],
+  ])('%s is refused on url', (url, message) => {
+    const error = caught(() => parseUserServerConfig({ ...remote, url }));
+    expect(error.issues).toEqual([{ path: 'url', message: expect.stringMatching(message) as unknown }]);
+  });
+
+  it('unless the operator allow-list covers it; names are left to the asynchronous guard', () => {
+    expect(
+      parseUserServerConfig({ ...remote, url: 'http://127.0.0.1:8080/mcp' }, { allowAddresses: ['127.0.0.1'] }),
+    ).toMatchObject({ url: 'http://127.0.0.1:8080/mcp' });
+    expect(parseUserServerConfig({ ...remote, url: 'https://intranet.corp.example/mcp' })).toBeDefined();
+    expect(parseServerConfig({ ...remote, url: 'http://127.0.0.1:8080/mcp' })).toBeDefined();
+  });
+});

@@ -121,6 +121,63 @@ function addressAllowed(text: string, allow: readonly string[]): boolean {
   });
 }
 
+/** Why a URL's host is refused without a lookup, as {@link literalHostRefusal} reports it. */
+export interface HostRefusal {
+  readonly host: string;
+  readonly address: string;
+  readonly reason: 'blocked-name' | 'special-address' | 'cloud-metadata';
+  readonly range: string;
+  readonly message: string;
+}
+
+/**
+ * What can be judged without DNS: a URL whose host is an address literal (`127.0.0.1`, `[::1]`,
+ * `2130706433`), a cloud-metadata name or `localhost`, and that the allow-list does not cover.
+ * Undefined when the host is fine, needs a lookup, holds a placeholder, or the URL does not parse
+ * (the schema reports that). Synchronous: the user-supplied schema uses it so a form shows the
+ * error at once; {@link checkOutboundUrl} applies the same rules and then resolves.
+ */
+export function literalHostRefusal(url: string, allow: readonly string[] = []): HostRefusal | undefined {
+  if (/\$\{|\{\{/.test(url) || !URL.canParse(url)) return undefined;
+  const host = normalHost(new URL(url).hostname.replace(/^\[|\]$/g, ''));
+  if (host === '') return undefined;
+  if (!ipaddr.isValid(host)) {
+    if (nameAllowed(host, allow)) return undefined;
+    if (METADATA_HOST_NAMES.has(host)) {
+      const message = `host ${host} is a cloud metadata service`;
+      return { host, address: host, reason: 'cloud-metadata', range: 'cloud-metadata', message };
+    }
+    if (host === 'localhost' || host.endsWith('.localhost')) {
+      return {
+        host,
+        address: host,
+        reason: 'blocked-name',
+        range: 'loopback',
+        message: `host ${host} is the local machine`,
+      };
+    }
+    return undefined;
+  }
+  if (addressAllowed(host, allow)) return undefined;
+  const problem = addressProblem(host);
+  if (problem === undefined || problem === 'invalid') return undefined;
+  return problem === 'cloud-metadata'
+    ? {
+        host,
+        address: host,
+        reason: 'cloud-metadata',
+        range: problem,
+        message: `address ${host} is a cloud metadata service`,
+      }
+    : {
+        host,
+        address: host,
+        reason: 'special-address',
+        range: problem,
+        message: `address ${host} is in a ${problem} range; only public addresses may be reached`,
+      };
+}
+
 /**
  * Decides whether a connection may go to `url`. Refuses (throws {@link AddressRefusedError},
  * `ADDRESS_REFUSED`, naming the field and the address) a scheme other than http(s)/ws(s), a
@@ -161,15 +218,11 @@ export async function checkOutboundUrl(url: string, options: OutboundGuardOption
   const host = normalHost(parsed.hostname.replace(/^\[|\]$/g, ''));
   if (host === '') return refuse('invalid-url', '', '', 'has no host');
   const literal = ipaddr.isValid(host);
+  const early = literalHostRefusal(url, allow);
+  if (early) refuse(early.reason, host, early.address, early.message, early.range);
   if (!literal && nameAllowed(host, allow)) {
     const addresses = await lookup(host, options.resolve, refuse);
     return { host, addresses, allowedByName: true };
-  }
-  if (!literal && METADATA_HOST_NAMES.has(host)) {
-    refuse('cloud-metadata', host, host, `host ${host} is a cloud metadata service`, 'cloud-metadata');
-  }
-  if (!literal && (host === 'localhost' || host.endsWith('.localhost'))) {
-    refuse('blocked-name', host, host, `host ${host} is the local machine`, 'loopback');
   }
   const addresses = literal ? [host] : await lookup(host, options.resolve, refuse);
   for (const address of addresses) {

@@ -1,4 +1,5 @@
 import { ValidationError, type FieldIssue } from '../errors/strata-error';
+import { literalHostRefusal } from '../network/address-guard';
 import { checkConfigLimits } from './limits';
 import { joinPath, parseServerConfig, type ServerConfig } from './server-config';
 
@@ -10,6 +11,11 @@ export interface ParseUserServerConfigOptions {
   readonly source?: string;
   /** Dotted path of the config inside its document. */
   readonly pathPrefix?: string;
+  /**
+   * The operator's allow-list of the outbound-address guard (names, addresses, CIDR ranges): a
+   * literal private address or `localhost` in `url` is refused at once unless listed.
+   */
+  readonly allowAddresses?: readonly string[];
 }
 
 /** `${…}` that is not a VS Code `${input:id}`: would be resolved from the server's environment. */
@@ -35,7 +41,10 @@ function strings(value: unknown, path: readonly string[], out: Array<{ path: str
  * - URLs are http(s) (ws(s) for websocket), as for operators;
  * - the result carries `userSupplied: true`, so no later step resolves the environment into it.
  *
- * Outbound addresses are checked separately, asynchronously, by `checkOutboundUrl`.
+ * - a `url` whose host needs no lookup to be refused (`127.0.0.1`, `[::1]`, `169.254.169.254`,
+ *   `localhost`, `metadata.google.internal`) is refused at once unless `allowAddresses` lists it.
+ *
+ * Names are resolved and checked at save and connect time, asynchronously, by `checkOutboundUrl`.
  */
 export function parseUserServerConfig(input: unknown, options: ParseUserServerConfigOptions = {}): ServerConfig {
   const prefix = options.pathPrefix ?? '';
@@ -56,6 +65,9 @@ export function parseUserServerConfig(input: unknown, options: ParseUserServerCo
     if (type === 'stdio' && options.allowStdio !== true) {
       issues.push({ path: joinPath(prefix, ['type']), message: 'stdio servers may only be configured by an operator' });
     }
+    const url = (input as Record<string, unknown>)['url'];
+    const refusal = typeof url === 'string' ? literalHostRefusal(url, options.allowAddresses) : undefined;
+    if (refusal) issues.push({ path: joinPath(prefix, ['url']), message: refusal.message });
   }
   let config: ServerConfig | undefined;
   try {
