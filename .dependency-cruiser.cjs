@@ -25,7 +25,7 @@ const REGISTRY_FLOORS = [
 ];
 
 /** Config floors, bottom to top; the files directly in src/ sit above the last one. */
-const CONFIG_FLOORS = ['errors', 'names', 'access', 'schema', 'formats', 'events'];
+const CONFIG_FLOORS = ['errors', 'names', 'access', 'network', 'schema', 'formats', 'events'];
 
 /** Data-schemas floors, bottom to top; the files directly in src/ sit above the last one. */
 const DATA_SCHEMAS_FLOORS = ['models', 'repository'];

@@ -26,7 +26,7 @@ function redisFromEnv(env: NodeJS.ProcessEnv): RedisConnection | undefined {
 
 async function main(): Promise<void> {
   const file = join(__dirname, '..', 'config', 'strata.yaml');
-  const { servers } = parseStrataYaml(readFileSync(file, 'utf8'), file);
+  const { servers } = parseStrataYaml(readFileSync(file, 'utf8'), file, { strict: true });
   const redis = redisFromEnv(process.env);
 
   const strata = await createStrata({

@@ -1,5 +1,5 @@
 // @strata/config must stay browser-safe: bundling its entry for the browser platform must succeed
-// and pull in nothing but its own sources, zod and yaml. (dependency-cruiser checks the same floor
+// and pull in nothing but its own sources, zod, yaml and ipaddr.js. (dependency-cruiser checks the same floor
 // statically in `npm run lint`; this test checks what a real bundler actually does.)
 import path from 'node:path';
 import { build, type BuildFailure, type BuildOptions, type Message, type Metafile } from 'esbuild';
@@ -9,7 +9,14 @@ const CONFIG_SRC = path.join(REPO_ROOT, 'packages', 'config', 'src');
 const ENTRY = path.join(CONFIG_SRC, 'index.ts');
 
 /** Metafile input paths are relative to absWorkingDir (REPO_ROOT), always with forward slashes. */
-const ALLOWED_INPUT_ROOTS = ['packages/config/src/', 'node_modules/zod/', 'node_modules/yaml/'];
+// ipaddr.js (browser-safe IP classification for the address guard) may be hoisted or nested.
+const ALLOWED_INPUT_ROOTS = [
+  'packages/config/src/',
+  'node_modules/zod/',
+  'node_modules/yaml/',
+  'node_modules/ipaddr.js/',
+  'packages/config/node_modules/ipaddr.js/',
+];
 const FORBIDDEN_STRINGS = ['ioredis', '@keyv/redis', 'node:'];
 
 const BROWSER_OPTIONS = {
@@ -70,7 +77,7 @@ describe('@strata/config browser bundle', () => {
     expect(failure.errors.map((message) => message.text).join('\n')).toContain('node:crypto');
   });
 
-  it('pulls in nothing but packages/config/src, zod and yaml', async () => {
+  it('pulls in nothing but packages/config/src, zod, yaml and ipaddr.js', async () => {
     const { text, metafile } = await bundleConfig();
     const inputs = Object.keys(metafile.inputs);
     expect(inputs.length).toBeGreaterThan(1);

@@ -1,23 +1,40 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { ValidationError } from '../src/errors/strata-error';
+import { displayNameProblem, slugify } from '../src/names/display-names';
 import { SERVER_NAME_PATTERN, serverNameProblem } from '../src/names/names';
 import {
+  parseClaudeCodeJson,
   parseClaudeDesktopJson,
+  parseCursorJson,
   parseLibreChatYaml,
   parseStrataYaml,
+  parseVsCodeJson,
   serializeStrataYaml,
 } from '../src/formats/parsers';
 import { parseServerConfig, type ServerConfigInput } from '../src/schema/server-config';
 
 const RUNS = { numRuns: 1000 };
 
-/** Runs `parse`; anything thrown that is not an INVALID_CONFIG `ValidationError` fails the property. */
+/** Codes a bad document may be refused with. */
+const DOCUMENT_CODES = new Set(['INVALID_CONFIG', 'INVALID_INPUT', 'LIMIT_EXCEEDED']);
+
+/**
+ * Runs `parse`; anything thrown that is not a `ValidationError` with a document code fails the
+ * property, and so does a result whose refused entries are not typed errors with issues.
+ */
 function throwsOnlyValidationErrors(parse: () => unknown): void {
+  let parsed: unknown;
   try {
-    parse();
+    parsed = parse();
   } catch (error) {
-    if (!(error instanceof ValidationError) || error.code !== 'INVALID_CONFIG') throw error;
+    if (!(error instanceof ValidationError) || !DOCUMENT_CODES.has(error.code)) throw error;
+    return;
+  }
+  const errors = (parsed as { errors?: readonly { code: string; issues: readonly unknown[] }[] }).errors ?? [];
+  for (const entry of errors) {
+    expect(['INVALID_CONFIG', 'INVALID_NAME', 'CONFLICT', 'LIMIT_EXCEEDED']).toContain(entry.code);
+    expect(entry.issues.length).toBeGreaterThan(0);
   }
 }
 
@@ -109,15 +126,31 @@ describe('parsers and parseServerConfig throw only ValidationError', () => {
     );
   });
 
-  it('parseClaudeDesktopJson on random JSON text and random strings', () => {
+  it.each([
+    ['parseClaudeDesktopJson', parseClaudeDesktopJson],
+    ['parseCursorJson', parseCursorJson],
+    ['parseClaudeCodeJson', parseClaudeCodeJson],
+    ['parseVsCodeJson', parseVsCodeJson],
+  ])('%s on random JSON text, JSONC-ish text and random strings', (_name, parse) => {
+    const jsoncNoise = fc.constantFrom('//', '/*', '*/', ',', ',}', ',]', '"', '\\', '\n');
     const text = fc.oneof(
       fc.string(),
       fc.json(),
       documentLike.map((doc) => JSON.stringify(doc) ?? 'undefined'),
-      fc.record({ mcpServers: serverMap }).map((doc) => JSON.stringify(doc)),
+      fc.record({ mcpServers: serverMap, servers: serverMap }).map((doc) => JSON.stringify(doc)),
+      fc
+        .tuple(
+          fc.record({ servers: serverMap }).map((doc) => JSON.stringify(doc)),
+          fc.array(jsoncNoise),
+          fc.nat(),
+        )
+        .map(
+          ([json, noise, at]) =>
+            json.slice(0, at % (json.length + 1)) + noise.join('') + json.slice(at % (json.length + 1)),
+        ),
     );
     fc.assert(
-      fc.property(text, (json) => throwsOnlyValidationErrors(() => parseClaudeDesktopJson(json, 'fuzz.json'))),
+      fc.property(text, (json) => throwsOnlyValidationErrors(() => parse(json, 'fuzz.json'))),
       RUNS,
     );
   });
@@ -157,16 +190,27 @@ const validConfig: fc.Arbitrary<ServerConfigInput> = fc.oneof(
     { requiredKeys: ['type', 'url'] },
   ),
 );
-const serverName = fc.stringMatching(SERVER_NAME_PATTERN).filter((name) => serverNameProblem(name) === undefined);
+const serverName = fc
+  .oneof(fc.stringMatching(SERVER_NAME_PATTERN), fc.string({ minLength: 1, maxLength: 30 }))
+  .filter((name) => serverNameProblem(name) === undefined || displayNameProblem(name) === undefined);
 
 describe('serializeStrataYaml', () => {
   it('round-trips random valid server lists through parseStrataYaml', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.tuple(serverName, validConfig), { selector: ([name]) => name, maxLength: 4 }),
+        fc.uniqueArray(fc.tuple(serverName, validConfig), { selector: ([name]) => slugify(name), maxLength: 4 }),
         (entries) => {
-          const servers = entries.map(([name, input]) => ({ name, config: parseServerConfig(input) }));
-          expect(parseStrataYaml(serializeStrataYaml(servers), 'round-trip.yaml')).toEqual({ servers });
+          // What the parser returns for a display name: its slug, and the name as written when it differs.
+          const servers = entries.map(([written, input]) => {
+            const name = slugify(written);
+            const config = parseServerConfig(input);
+            return name === written
+              ? { name, config }
+              : { name, displayName: written, config: { ...config, displayName: written } };
+          });
+          const parsed = parseStrataYaml(serializeStrataYaml(servers), 'round-trip.yaml');
+          expect(parsed.errors).toEqual([]);
+          expect(parsed.servers).toEqual(servers);
         },
       ),
       RUNS,

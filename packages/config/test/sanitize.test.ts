@@ -57,6 +57,7 @@ describe('sanitizeForBrowser', () => {
       command: 'npx',
       args: ['-y', 'server', '***', '--api-key', '***', '***', '***', '--verbose'],
       envKeys: ['GITHUB_TOKEN', 'OTHER'],
+      needsUserAuth: false,
       startup: true,
       requiresOAuth: false,
       perSession: false,
@@ -70,6 +71,8 @@ describe('sanitizeForBrowser', () => {
       type: 'streamable-http',
       url: 'https://mcp.example.com/v1/mcp?api_key=***&mode=***',
       headerNames: ['Authorization', 'X-Api-Key'],
+      secretHeaderNames: ['Authorization', 'X-Api-Key'],
+      needsUserAuth: false,
       timeout: 5000,
       startup: true,
       requiresOAuth: false,
@@ -134,5 +137,40 @@ describe('sanitizeUrl', () => {
     ['https://h.example/a#access_token=abc', 'https://h.example/a'],
   ])('%s → %s', (url, expected) => {
     expect(sanitizeUrl(url)).toBe(expected);
+  });
+});
+
+describe('LibreChat fields in the browser view', () => {
+  const config = parseServerConfig({
+    type: 'streamable-http',
+    url: 'https://mcp.example.com/mcp',
+    displayName: 'Clickhouse Local',
+    chatMenu: false,
+    serverInstructions: 'Use the read-only tools first.',
+    customUserVars: { API_TOKEN: { title: 'Token', description: 'Your token' } },
+    headers: { Authorization: 'Bearer {{API_TOKEN}}', 'X-Region': 'eu' },
+    oauth: { client_id: 'cid', client_secret: 'oauth-secret-3c4d5e', token_url: 'https://auth.example.com/token' },
+    oauth_headers: { 'X-Oauth-Token': 'oauth-header-secret-6f7a' },
+    apiKey: { source: 'admin', key: 'api-key-secret-8b9c', authorization_type: 'bearer' },
+    obo: { scopes: 'api://x/.default' },
+  });
+
+  it('passes display fields through and marks secret headers', () => {
+    expect(sanitizeForBrowser(config)).toMatchObject({
+      displayName: 'Clickhouse Local',
+      chatMenu: false,
+      serverInstructions: 'Use the read-only tools first.',
+      customUserVars: { API_TOKEN: { title: 'Token', description: 'Your token' } },
+      headerNames: ['Authorization', 'X-Region'],
+      secretHeaderNames: ['Authorization'],
+      needsUserAuth: true,
+    });
+  });
+
+  it('never carries an OAuth, OAuth-header or API-key secret', () => {
+    const text = JSON.stringify(sanitizeForBrowser(config));
+    for (const secret of ['oauth-secret-3c4d5e', 'oauth-header-secret-6f7a', 'api-key-secret-8b9c', 'cid']) {
+      expect(text).not.toContain(secret);
+    }
   });
 });

@@ -23,7 +23,7 @@ export interface StrataOptions {
   readonly keyPrefix?: string;
   /** Deadline of every Redis call, connects included. @defaultValue 2000 */
   readonly redisTimeoutMs?: number;
-  /** This deploy's app-tier servers (e.g. `parseStrataYaml(file).servers`). @defaultValue [] */
+  /** This deploy's app-tier servers (e.g. `parseStrataYaml(text, file, { strict: true }).servers`). @defaultValue [] */
   readonly appServers?: readonly NamedServerConfig[];
   /** The source of truth for private servers and who may use them. @defaultValue an in-process repository */
   readonly repository?: AccessRepository;

@@ -19,6 +19,10 @@ export const ERROR_CODES = [
   'CONNECT_FAILED',
   'SCOPE_REFUSED',
   'CAPACITY',
+  'INVALID_INPUT',
+  'LIMIT_EXCEEDED',
+  'UNRESOLVED_PLACEHOLDER',
+  'ADDRESS_REFUSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -44,17 +48,27 @@ export class StrataError extends Error {
   }
 }
 
+/** Codes of errors that carry field issues. */
+export type ValidationErrorCode = Extract<
+  ErrorCode,
+  | 'INVALID_CONFIG'
+  | 'INVALID_NAME'
+  | 'INVALID_USER_ID'
+  | 'INVALID_OPTIONS'
+  | 'INVALID_ACCESS'
+  | 'INVALID_INPUT'
+  | 'CONFLICT'
+  | 'LIMIT_EXCEEDED'
+  | 'UNRESOLVED_PLACEHOLDER'
+>;
+
 /** An input (config file, API body, option) was rejected; `issues` names every bad field. */
 export class ValidationError extends StrataError {
   readonly issues: readonly FieldIssue[];
   /** The input's source, e.g. a file path, when known. */
   readonly source: string | undefined;
 
-  constructor(
-    code: 'INVALID_CONFIG' | 'INVALID_NAME' | 'INVALID_USER_ID' | 'INVALID_OPTIONS' | 'INVALID_ACCESS',
-    issues: readonly FieldIssue[],
-    source?: string,
-  ) {
+  constructor(code: ValidationErrorCode, issues: readonly FieldIssue[], source?: string) {
     const where = source ? `${source}: ` : '';
     const list = issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ');
     super(code, `${where}${list}`);
@@ -65,4 +79,74 @@ export class ValidationError extends StrataError {
 
 export function isStrataError(error: unknown): error is StrataError {
   return error instanceof StrataError;
+}
+
+/**
+ * A documented maximum was exceeded (`LIMIT_EXCEEDED`): `limit` is the name of the exported
+ * constant (`MAX_ARGS`, `MAX_CONFIG_BYTES`, ...), `max` its value, `path` the field.
+ */
+export class LimitError extends ValidationError {
+  readonly limit: string;
+  readonly max: number;
+  readonly path: string;
+
+  constructor(limit: string, max: number, path: string, what: string, source?: string) {
+    super('LIMIT_EXCEEDED', [{ path, message: `exceeds ${limit} (${max}): ${what}` }], source);
+    this.limit = limit;
+    this.max = max;
+    this.path = path;
+  }
+}
+
+/**
+ * A per-user placeholder (`{{LIBRECHAT_USER_ID}}`, `{{MY_VAR}}`, `${input:id}`) had no value for
+ * this user (`UNRESOLVED_PLACEHOLDER`): `field` and `variable` name the first one, `issues` all.
+ * Never carries a value.
+ */
+export class UnresolvedPlaceholderError extends ValidationError {
+  readonly field: string;
+  readonly variable: string;
+
+  constructor(issues: readonly (FieldIssue & { readonly variable: string })[], source?: string) {
+    super(
+      'UNRESOLVED_PLACEHOLDER',
+      issues.map(({ path, message }) => ({ path, message })),
+      source,
+    );
+    this.field = issues[0]?.path ?? '';
+    this.variable = issues[0]?.variable ?? '';
+  }
+}
+
+/** Why the outbound-address guard refused a URL. */
+export type AddressRefusalReason =
+  'scheme' | 'blocked-name' | 'special-address' | 'cloud-metadata' | 'unresolvable' | 'invalid-url';
+
+/**
+ * The outbound-address guard refused to let a connection reach `address` (`ADDRESS_REFUSED`):
+ * `field` is the config field (`url`), `host` the URL's host, `address` the offending address (or
+ * the host when it was refused by name), `range` the address class (`loopback`, `private`, ...).
+ */
+export class AddressRefusedError extends StrataError {
+  readonly field: string;
+  readonly host: string;
+  readonly address: string;
+  readonly reason: AddressRefusalReason;
+  readonly range: string | undefined;
+
+  constructor(details: {
+    field: string;
+    host: string;
+    address: string;
+    reason: AddressRefusalReason;
+    range?: string;
+    message: string;
+  }) {
+    super('ADDRESS_REFUSED', `${details.field}: ${details.message}`);
+    this.field = details.field;
+    this.host = details.host;
+    this.address = details.address;
+    this.reason = details.reason;
+    this.range = details.range;
+  }
 }

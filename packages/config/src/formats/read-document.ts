@@ -1,6 +1,8 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { ValidationError, type FieldIssue } from '../errors/strata-error';
+import { LimitError, ValidationError, type FieldIssue } from '../errors/strata-error';
+import { MAX_FILE_BYTES, utf8Length } from '../schema/limits';
 import { joinPath } from '../schema/server-config';
+import { stripJsonc } from './jsonc';
 
 /** A config file read into plain values, before any schema check. */
 export interface RawDocument {
@@ -10,7 +12,8 @@ export interface RawDocument {
   readonly sectionKeys: (section: string) => string[] | undefined;
 }
 
-const YAML_OPTIONS = { strict: true, uniqueKeys: false, prettyErrors: false, logLevel: 'error' } as const;
+/** `merge`: YAML 1.1 merge keys (`<<: *defaults`), which LibreChat files use. */
+const YAML_OPTIONS = { strict: true, uniqueKeys: false, prettyErrors: false, logLevel: 'error', merge: true } as const;
 /** Aliases may repeat a node at most this many times, which stops "billion laughs" documents. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -25,6 +28,9 @@ function keyString(key: unknown): string | undefined {
     case 'boolean':
     case 'bigint':
       return String(value);
+    case 'symbol':
+      // The merge key `<<` (YAML 1.1, `merge: true`): its value is merged, it is no key of its own.
+      return '<<';
     default:
       // `null` and `~` become ''; a binary (`!!binary`) key is not a plain key.
       return value === null ? '' : undefined;
@@ -45,7 +51,7 @@ function keyIssues(node: unknown, path: string, lines: LineCounter, issues: Fiel
         continue;
       }
       const keyPath = joinPath(path, [key]);
-      if (seen.has(key)) {
+      if (seen.has(key) && key !== '<<') {
         const offset = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
         const where = offset === undefined ? '' : ` (line ${lines.linePos(offset).line})`;
         issues.push({ path: keyPath, message: `duplicate key${where}` });
@@ -65,7 +71,7 @@ function sectionKeysOf(doc: Document): (section: string) => string[] | undefined
     const keys: string[] = [];
     for (const pair of map.items) {
       const key = keyString(pair.key);
-      if (key !== undefined) keys.push(key);
+      if (key !== undefined && key !== '<<') keys.push(key);
     }
     return keys;
   };
@@ -125,9 +131,10 @@ function jsonProblem(error: unknown, text: string): string {
  * Reads a JSON document (a leading byte-order mark is allowed). Syntax errors and duplicate keys
  * (which `JSON.parse` would silently resolve to the last one) become `ValidationError`s.
  */
-export function readJsonDocument(text: string, source: string): RawDocument {
+export function readJsonDocument(text: string, source: string, options: { jsonc?: boolean } = {}): RawDocument {
   assertText(text, source);
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const withoutBom = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const body = options.jsonc ? stripJsonc(withoutBom) : withoutBom;
   let root: unknown;
   try {
     root = JSON.parse(body);
@@ -143,14 +150,19 @@ export function readJsonDocument(text: string, source: string): RawDocument {
   return { root, sectionKeys: sectionKeysOf(doc) };
 }
 
-/** A document is text: anything else (undefined, a Buffer, an object) is refused with a typed error. */
+/**
+ * A document is text (anything else — undefined, a Buffer, an object — is `INVALID_INPUT`) of at
+ * most `MAX_FILE_BYTES` (`LIMIT_EXCEEDED`).
+ */
 function assertText(text: unknown, source: string): asserts text is string {
   if (typeof text !== 'string') {
     const got = text === null ? 'null' : Array.isArray(text) ? 'an array' : typeof text;
-    throw new ValidationError(
-      'INVALID_CONFIG',
-      [{ path: '', message: `must be the file's text (got ${got})` }],
-      source,
-    );
+    throw new ValidationError('INVALID_INPUT', [{ path: '', message: `must be the file's text (got ${got})` }], source);
+  }
+  // Characters bound bytes from below (a UTF-16 unit is at most 3 UTF-8 bytes): count only when close.
+  if (text.length * 3 > MAX_FILE_BYTES) {
+    const bytes = utf8Length(text);
+    if (bytes > MAX_FILE_BYTES)
+      throw new LimitError('MAX_FILE_BYTES', MAX_FILE_BYTES, '', `a file of ${bytes} bytes`, source);
   }
 }

@@ -1,3 +1,4 @@
+import { isSecretHeaderName, SECRET_NAME } from './secrets';
 import { PLACEHOLDER_PATTERN, type ServerConfig } from './server-config';
 
 /** What replaces a hidden value. */
@@ -8,8 +9,18 @@ interface BrowserCommonFields {
   title?: string;
   description?: string;
   iconPath?: string;
+  /** The name as written, when it differs from the slug that keys the server. */
+  displayName?: string;
   timeout?: number;
   initTimeout?: number;
+  /** LibreChat: shown in the chat menu. */
+  chatMenu?: boolean;
+  /** LibreChat: `true` = the server's own instructions, a string = these. */
+  serverInstructions?: boolean | string;
+  /** Variables each user fills in (titles and descriptions only). */
+  customUserVars?: Record<string, { title: string; description?: string }>;
+  /** The server needs per-user authorisation (`oauth`, `obo`, `apiKey` from the user, or `requiresOAuth`). */
+  needsUserAuth: boolean;
   startup: boolean;
   requiresOAuth: boolean;
   perSession: boolean;
@@ -24,13 +35,10 @@ interface BrowserCommonFields {
 export type BrowserServerConfig = BrowserCommonFields &
   (
     | { type: 'stdio'; command: string; args: string[]; envKeys: string[] }
-    | { type: 'streamable-http' | 'sse'; url: string; headerNames: string[] }
+    | { type: 'streamable-http' | 'sse'; url: string; headerNames: string[]; secretHeaderNames: string[] }
     | { type: 'websocket'; url: string }
   );
 
-/** Option and variable names whose value is a credential (`--api-key`, `GITHUB_TOKEN=`, `-password`). */
-const SECRET_NAME =
-  /token|secret|passw(?:or)?d|passphrase|pwd|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth|bearer|cookie|session[-_]?id|(?:^|[-_])key$|^pat$/i;
 /** Well-known credential formats: OpenAI/Stripe, GitHub, GitLab, Slack, AWS, Google, JWT. */
 const SECRET_PREFIX =
   /^(?:sk|pk|rk)[-_][A-Za-z0-9_-]{8,}|^(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{8,}|^github_pat_|^glpat-|^xox[abprs]-|^(?:AKIA|ASIA)[A-Z0-9]{12,}|^AIza[0-9A-Za-z_-]{20,}|^ya29\.|^eyJ[A-Za-z0-9_-]{10,}\./;
@@ -116,7 +124,23 @@ function commonFields(config: ServerConfig): BrowserCommonFields {
     requiresOAuth: config.requiresOAuth,
     perSession: config.perSession,
     enabled: config.enabled,
+    needsUserAuth:
+      config.requiresOAuth ||
+      config.oauth !== undefined ||
+      config.obo !== undefined ||
+      config.apiKey?.source === 'user',
   };
+  if (config.displayName !== undefined) view.displayName = config.displayName;
+  if (config.chatMenu !== undefined) view.chatMenu = config.chatMenu;
+  if (config.serverInstructions !== undefined) view.serverInstructions = config.serverInstructions;
+  if (config.customUserVars !== undefined) {
+    view.customUserVars = Object.fromEntries(
+      Object.entries(config.customUserVars).map(([name, { title, description }]) => [
+        name,
+        description === undefined ? { title } : { title, description },
+      ]),
+    );
+  }
   if (config.title !== undefined) view.title = config.title;
   if (config.description !== undefined) view.description = config.description;
   if (config.iconPath !== undefined) view.iconPath = config.iconPath;
@@ -133,7 +157,8 @@ function commonFields(config: ServerConfig): BrowserCommonFields {
 /**
  * The view of a server config a browser may see: stdio keeps `command` and masked `args` and lists
  * only env variable names (`envKeys`); URL transports keep a sanitized `url` and list only header
- * names (`headerNames`). `cwd` is left out. Built from an allow-list, so new fields stay hidden.
+ * names (`headerNames`, and `secretHeaderNames`: those whose value is a credential). `cwd`, `oauth`,
+ * `oauth_headers`, `apiKey` and `obo` are left out (`needsUserAuth` says one of them is set). Built from an allow-list, so new fields stay hidden.
  */
 export function sanitizeForBrowser(config: ServerConfig): BrowserServerConfig {
   const common = commonFields(config);
@@ -153,6 +178,7 @@ export function sanitizeForBrowser(config: ServerConfig): BrowserServerConfig {
         type: config.type,
         url: sanitizeUrl(config.url),
         headerNames: Object.keys(config.headers ?? {}),
+        secretHeaderNames: Object.keys(config.headers ?? {}).filter(isSecretHeaderName),
       };
     case 'websocket':
       return { ...common, type: 'websocket', url: sanitizeUrl(config.url) };

@@ -87,8 +87,12 @@ const ENTRY_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  *   left as they are.
  * - `unchanged`: a server has the name and the same config; nothing is written, the version stays.
  * - `refused`: the entry is bad and the others still import — `INVALID_NAME`, `INVALID_CONFIG`,
- *   `NAME_RESERVED` (an app-tier name), `CONFLICT` (the name appears earlier in this import, or was
- *   created concurrently), `NOT_FOUND` (deleted concurrently before its update).
+ *   `NAME_RESERVED` (an app-tier name), `CONFLICT` (an earlier entry of this import has the same key
+ *   — the message names both names as written — or it was created concurrently), `NOT_FOUND`
+ *   (deleted concurrently before its update).
+ *
+ * `name` is the key (the slug the parsers derive from the name as written); the name as written
+ * travels in `displayName` and `config.displayName`.
  *
  * So an import is idempotent: the same file twice creates and updates nothing the second time, and
  * no name is ever duplicated. An import that rejects part-way (an error that is not about one
@@ -109,7 +113,8 @@ export async function importServers(
   options: ImportServersOptions,
 ): Promise<ImportServersResult> {
   checkOptions(parsed, options);
-  const seen = new Set<string>();
+  /** Key (slug) → the name as written of the entry that took it. */
+  const seen = new Map<string, string>();
   const results: ImportEntryResult[] = [];
   for (const entry of parsed.servers) {
     results.push(await importEntry(admin, entry, options, seen));
@@ -128,13 +133,17 @@ async function importEntry(
   admin: StrataAdmin,
   entry: NamedServerConfig,
   options: ImportServersOptions,
-  seen: Set<string>,
+  seen: Map<string, string>,
 ): Promise<ImportEntryResult> {
   const { name } = entry;
   try {
     assertServerName(name);
-    if (seen.has(name)) throw new StrataError('CONFLICT', `"${name}" appears more than once in this import`);
-    seen.add(name);
+    const written = entry.displayName ?? entry.config.displayName ?? name;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw new StrataError('CONFLICT', `"${first}" and "${written}" have the same key "${name}" in this import`);
+    }
+    seen.set(name, written);
     const config = parseServerConfig(entry.config, { pathPrefix: 'config' });
     const existing = await admin.getServer(name);
     if (existing) {

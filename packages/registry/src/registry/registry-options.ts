@@ -9,7 +9,7 @@ import type { VersionSource } from '../model/version-source';
 export interface RegistryOptions {
   /** Storage: `createMemoryBackend()` or `await createRedisBackend({...})`. */
   readonly backend: RegistryBackend;
-  /** This deploy's app-tier servers (e.g. `parseStrataYaml(file).servers`). @defaultValue [] */
+  /** This deploy's app-tier servers (e.g. `parseStrataYaml(text, file, { strict: true }).servers`). @defaultValue [] */
   readonly appServers?: readonly NamedServerConfig[];
   /** Where config versions come from (the database). @defaultValue the backend's counter */
   readonly versions?: VersionSource;

@@ -13,6 +13,7 @@ import {
   type ServerConfig,
   type Strata,
 } from '@strata/registry/internals';
+import { parseClaudeCodeJson, parseCursorJson, parseVsCodeJson } from '@strata/config';
 import { httpConfig } from '../helpers';
 
 /** The app tier (config file) holds this name; the database may not. */
@@ -163,6 +164,8 @@ describe('importServers', () => {
         { name: 'good', config: httpConfig('https://other.example.com/mcp') },
         { name: 'bad name!', config: httpConfig('https://bad.example.com/mcp') },
       ],
+      warnings: [],
+      errors: [],
     };
 
     const result = await importServers(strata.admin, parsed, shared);
@@ -176,6 +179,44 @@ describe('importServers', () => {
     expect(result.results[1]?.error?.issues?.map((issue) => issue.path)).toEqual(['config.command']);
     expect(result).toMatchObject({ created: 1, refused: 3 });
     expect((await strata.admin.getServer('good'))?.config).toMatchObject({ url: 'https://good.example.com/mcp' });
+  });
+
+  it('names as people write them: keyed by the slug, the name as written kept in the stored config', async () => {
+    const yaml = [
+      'mcpServers:',
+      '  Clickhouse Local:',
+      '    url: https://ch.example.com/sse',
+      '  brave-search (beta):',
+      '    url: https://brave.example.com/sse',
+    ].join('\n');
+    const parsed = parseLibreChatYaml(yaml, 'librechat.yaml');
+    const result = await importServers(strata.admin, parsed, shared);
+    expect(result.created).toBe(2);
+    const [clickhouse, brave] = parsed.servers;
+    if (!clickhouse || !brave) throw new Error('fixture did not parse');
+    expect(clickhouse.name).toMatch(/^clickhouse-local-[0-9a-f]{8}$/);
+    expect(brave.name).toMatch(/^brave-search-beta-[0-9a-f]{8}$/);
+    expect((await strata.admin.getServer(clickhouse.name))?.config).toMatchObject({
+      displayName: 'Clickhouse Local',
+      url: 'https://ch.example.com/sse',
+    });
+    expect((await strata.getServer(brave.name))?.config.displayName).toBe('brave-search (beta)');
+  });
+
+  it('two entries with one key in an import: CONFLICT naming both names as written', async () => {
+    const config = httpConfig('https://a.example.com/mcp');
+    const result = await importServers(
+      strata.admin,
+      {
+        servers: [
+          { name: 'team-wiki-1a2b3c4d', displayName: 'Team Wiki', config },
+          { name: 'team-wiki-1a2b3c4d', displayName: 'Team  Wiki', config },
+        ],
+      },
+      shared,
+    );
+    expect(result.results[1]).toMatchObject({ outcome: 'refused', error: { code: 'CONFLICT' } });
+    expect(result.results[1]?.error?.message).toContain('"Team Wiki" and "Team  Wiki"');
   });
 
   it('{ everyone: true } puts the servers in the shared tier', async () => {
@@ -237,6 +278,8 @@ describe('importServers', () => {
     await importServers(strata.admin, librechat(LIBRECHAT_YAML), shared);
     const parsed: ParsedServers = {
       servers: [...librechat(LIBRECHAT_YAML_CHANGED).servers, ...librechat(WITH_APP_NAME_YAML).servers],
+      warnings: [],
+      errors: [],
     };
     const before = JSON.stringify(await repository.list());
     const isAppServer = (name: string) => strata.registry.isAppServer(name);
@@ -301,9 +344,9 @@ describe('importServers', () => {
 
 /**
  * Real configs other people published (see /work/shared/config-corpus/README.md and
- * real/PROVENANCE.md), read by path, never copied. Only the files the parsers accept today are in
- * scope: the rest wait for the config-compatibility issue. The filter runs here, so a file the
- * parsers start accepting joins the test by itself; the list must not be empty.
+ * real/PROVENANCE.md), read by path, never copied. Every file of every format must parse (per
+ * entry) with no entry refused, and import: the first import creates every server, the second
+ * nothing.
  */
 /**
  * Where the corpus is: `STRATA_CONFIG_CORPUS`, else `../shared/config-corpus/real` beside the
@@ -330,39 +373,39 @@ const CORPUS = findCorpus();
     const FORMATS = [
       { folder: 'librechat', parse: parseLibreChatYaml },
       { folder: 'claude-desktop', parse: parseClaudeDesktopJson },
+      { folder: 'cursor', parse: parseCursorJson },
+      { folder: 'claude-code', parse: parseClaudeCodeJson },
+      { folder: 'vscode', parse: parseVsCodeJson },
     ] as const;
 
     interface CorpusFile {
       readonly file: string;
-      readonly servers: readonly NamedServerConfig[];
+      readonly parsed: ParsedServers;
     }
 
-    /** Every LibreChat and Claude Desktop file of the corpus that parses today. */
-    function importableFiles(): CorpusFile[] {
-      return FORMATS.flatMap(({ folder, parse }) =>
-        readdirSync(join(root, folder))
-          .sort()
-          .flatMap((name) => {
-            const path = join(root, folder, name);
-            try {
-              return [{ file: `${folder}/${name}`, servers: parse(readFileSync(path, 'utf8'), path).servers }];
-            } catch {
-              return []; // refused by the parsers today: out of scope here
-            }
-          }),
-      );
-    }
+    /** Every file of the corpus, parsed by its format's parser (a file that throws fails here). */
+    const files: CorpusFile[] = FORMATS.flatMap(({ folder, parse }) =>
+      readdirSync(join(root, folder))
+        .sort()
+        .map((name) => {
+          const path = join(root, folder, name);
+          return { file: `${folder}/${name}`, parsed: parse(readFileSync(path, 'utf8'), path) };
+        }),
+    );
+    const importable = files.map(({ file, parsed }) => ({ file, servers: parsed.servers }));
 
-    const importable = importableFiles();
+    it('has files of every format, and servers in them', () => {
+      for (const { folder } of FORMATS) expect(files.some(({ file }) => file.startsWith(`${folder}/`))).toBe(true);
+      expect(files.reduce((sum, { parsed }) => sum + parsed.servers.length, 0)).toBeGreaterThan(100);
+    });
 
-    it('has importable files of both formats', () => {
-      expect(importable.some(({ file }) => file.startsWith('librechat/'))).toBe(true);
-      expect(importable.some(({ file }) => file.startsWith('claude-desktop/'))).toBe(true);
+    it.each(files.map((entry) => [entry.file, entry] as const))('%s: no entry is refused', (_file, { parsed }) => {
+      expect(parsed.errors).toEqual([]);
     });
 
     it.each(importable.map((entry) => [entry.file, entry] as const))(
       '%s: the first import creates every server, the second creates and updates nothing',
-      async (_file, { servers }) => {
+      async (_file, { servers }: { servers: readonly NamedServerConfig[] }) => {
         const repository = new MemoryAccessRepository();
         const strata = await createStrata({ repository });
         try {
