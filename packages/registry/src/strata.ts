@@ -229,6 +229,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       bus: backend.bus,
       instanceId,
       clock,
+      keys: backend.keys,
       ...(negativeTtlMs === undefined ? {} : { negativeTtlMs }),
       ...(options.tools?.ttlMs === undefined ? {} : { ttlMs: options.tools.ttlMs }),
     });

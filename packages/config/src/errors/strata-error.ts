@@ -19,6 +19,10 @@ export const ERROR_CODES = [
   'CONNECT_FAILED',
   'SCOPE_REFUSED',
   'CAPACITY',
+  'PLACEHOLDER_UNRESOLVED',
+  'TOOL_DENIED',
+  'ADDRESS_REFUSED',
+  'DECRYPT_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
