@@ -61,12 +61,18 @@ export class GuardedClient extends Client {
     const limit = request.method === 'initialize' ? undefined : this.policy.requestTimeoutMs;
     const timeout = limit === undefined ? options?.timeout : Math.min(limit, options?.timeout ?? limit);
     const bounded: RequestOptions | undefined =
-      timeout === undefined ? options : { ...options, timeout, maxTotalTimeout: Math.min(timeout, options?.maxTotalTimeout ?? timeout) };
+      timeout === undefined
+        ? options
+        : { ...options, timeout, maxTotalTimeout: Math.min(timeout, options?.maxTotalTimeout ?? timeout) };
     const sent = super.request(request, resultSchema, bounded).catch((error: unknown) => {
       if (error instanceof McpError && error.code === Number(ErrorCode.RequestTimeout)) {
-        throw new StrataError('TIMEOUT', `"${request.method}" to "${this.serverName}" took longer than ${timeout ?? 'the SDK default'} ms`, {
-          cause: error,
-        });
+        throw new StrataError(
+          'TIMEOUT',
+          `"${request.method}" to "${this.serverName}" took longer than ${timeout ?? 'the SDK default'} ms`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     });
@@ -74,7 +80,7 @@ export class GuardedClient extends Client {
     return sent.then((result) => {
       const listed = result as { tools?: Array<{ name: string }> };
       if (!Array.isArray(listed.tools)) return result;
-      return { ...result, tools: listed.tools.filter((tool) => this.policy.allows(tool.name)) } as typeof result;
+      return { ...result, tools: listed.tools.filter((tool) => this.policy.allows(tool.name)) };
     });
   }
 }

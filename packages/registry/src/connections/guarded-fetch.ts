@@ -17,7 +17,7 @@ export function guardedFetch(lookup: LookupFunction): FetchLike {
       const url = new URL(typeof input === 'string' ? input : input.href);
       const signal = init?.signal ?? undefined;
       if (signal?.aborted) {
-        reject(signal.reason);
+        reject(signal.reason instanceof Error ? signal.reason : new DOMException('aborted', 'AbortError'));
         return;
       }
       const headers: Record<string, string> = {};

@@ -163,13 +163,15 @@ function userValue(
     const field = USER_FIELD_BY_SUFFIX.get(name.slice(USER_FIELD_PREFIX.length));
     if (!field) return new UnresolvedPlaceholderError(path, name, 'is not a user field Strata knows');
     const value = context.user[field];
-    if (value === undefined || value === '') return new UnresolvedPlaceholderError(path, name, 'has no value for this user');
+    if (value === undefined || value === '')
+      return new UnresolvedPlaceholderError(path, name, 'has no value for this user');
     return String(value);
   }
   const declared = config.customUserVars !== undefined && Object.hasOwn(config.customUserVars, name);
   if (!declared) return new UnresolvedPlaceholderError(path, name, 'is neither a user field nor one of customUserVars');
   const value = context.vars && Object.hasOwn(context.vars, name) ? context.vars[name] : undefined;
-  if (value === undefined || value === '') return new UnresolvedPlaceholderError(path, name, 'has no value for this user');
+  if (value === undefined || value === '')
+    return new UnresolvedPlaceholderError(path, name, 'has no value for this user');
   return value;
 }
 
@@ -195,7 +197,9 @@ function apiKeyHeader(
   } else {
     key = adminKey;
     if (key === undefined || key === '') {
-      throw new ValidationError('INVALID_CONFIG', [{ path: 'apiKey.key', message: 'is required when source is admin' }]);
+      throw new ValidationError('INVALID_CONFIG', [
+        { path: 'apiKey.key', message: 'is required when source is admin' },
+      ]);
     }
   }
   switch (options.authorization_type) {

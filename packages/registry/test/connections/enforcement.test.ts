@@ -129,7 +129,10 @@ describe('per-server limits are enforced (real MCP servers)', () => {
     expect(listed).not.toContain('echo');
     expect((await tools.get('web'))?.tools?.map((tool) => tool.name)).not.toContain('echo');
 
-    await expect(connection.callTool('echo', { text: 'hi' })).rejects.toMatchObject({ code: 'TOOL_DENIED', tool: 'echo' });
+    await expect(connection.callTool('echo', { text: 'hi' })).rejects.toMatchObject({
+      code: 'TOOL_DENIED',
+      tool: 'echo',
+    });
     // Every way of sending a request goes through the same check.
     await expect(connection.client.callTool({ name: 'echo', arguments: { text: 'hi' } })).rejects.toMatchObject({
       code: 'TOOL_DENIED',

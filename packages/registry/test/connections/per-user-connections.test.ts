@@ -94,7 +94,11 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
     servers.put('crm', {
       type: 'streamable-http',
       url: fixture.url,
-      headers: { 'X-User-Id': '{{LIBRECHAT_USER_ID}}', 'X-User-Email': '{{LIBRECHAT_USER_EMAIL}}', 'X-Team': '{{TEAM}}' },
+      headers: {
+        'X-User-Id': '{{LIBRECHAT_USER_ID}}',
+        'X-User-Email': '{{LIBRECHAT_USER_EMAIL}}',
+        'X-Team': '{{TEAM}}',
+      },
       customUserVars: { TEAM: { title: 'Team' } },
       apiKey: { source: 'user', authorization_type: 'bearer' },
     });
@@ -124,7 +128,11 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
     servers.put('notes', {
       type: 'stdio',
       ...stdioFixtureParams(),
-      env: { FIXTURE_USER: '{{LIBRECHAT_USER_ID}}', FIXTURE_EMAIL: '{{LIBRECHAT_USER_EMAIL}}', FIXTURE_TEAM: '{{TEAM}}' },
+      env: {
+        FIXTURE_USER: '{{LIBRECHAT_USER_ID}}',
+        FIXTURE_EMAIL: '{{LIBRECHAT_USER_EMAIL}}',
+        FIXTURE_TEAM: '{{TEAM}}',
+      },
       customUserVars: { TEAM: { title: 'Team' } },
     });
     const connections = start();
@@ -136,7 +144,11 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
       FIXTURE_EMAIL: 'alice@example.com',
       FIXTURE_TEAM: 'red',
     });
-    expect((await identity(b)).env).toEqual({ FIXTURE_USER: 'bob', FIXTURE_EMAIL: 'bob@example.com', FIXTURE_TEAM: 'blue' });
+    expect((await identity(b)).env).toEqual({
+      FIXTURE_USER: 'bob',
+      FIXTURE_EMAIL: 'bob@example.com',
+      FIXTURE_TEAM: 'blue',
+    });
   });
 
   it('a per-user server is never connected with app scope', async () => {
@@ -253,7 +265,11 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
   });
 
   it('a user without their API key gets PLACEHOLDER_UNRESOLVED naming apiKey, and nothing is sent', async () => {
-    servers.put('api', { type: 'streamable-http', url: fixture.url, apiKey: { source: 'user', authorization_type: 'bearer' } });
+    servers.put('api', {
+      type: 'streamable-http',
+      url: fixture.url,
+      apiKey: { source: 'user', authorization_type: 'bearer' },
+    });
     const connections = start();
     await expect(
       connections.get({ kind: 'user', userId: 'carol' }, 'api', { user: { id: 'carol' } }),
