@@ -1,6 +1,7 @@
 import {
   ConnectionManager,
   createMemoryBackend,
+  createStrata,
   OutboundGuard,
   ToolsCache,
   type AddressResolver,
@@ -236,5 +237,42 @@ describe('outbound guard at connect time (user-supplied servers)', () => {
     const exposed = JSON.stringify([errors.map(String), connections.status(), await tools.get('exfil')]);
     expect(exposed).not.toContain(SECRET);
     expect(String(errors[0])).toContain('JWT_SECRET'); // the error names the variable it refused
+  });
+});
+
+describe('user-supplied servers through the facade (origin stored with the server)', () => {
+  const SECRET = 'jwt-secret-77aa01c3';
+  let fixture: HttpFixture;
+
+  beforeEach(async () => {
+    fixture = await startHttpFixture();
+  });
+
+  afterEach(async () => {
+    await fixture.close();
+  });
+
+  it("a user's private server keeps origin 'user' through the database and the private tier: its ${VAR} is refused", async () => {
+    const strata = await createStrata({
+      connections: { env: { JWT_SECRET: SECRET }, userServers: { resolver: resolver({}), allow: ['127.0.0.1'] } },
+    });
+    try {
+      await strata.start();
+      const config = { type: 'streamable-http', url: `${fixture.url}?k=\${JWT_SECRET}` };
+      await strata.admin.createServer('leaky', config, { userIds: ['alice'] }, 'alice', 'user');
+      await strata.admin.createServer('ops', { type: 'streamable-http', url: fixture.url }, { userIds: ['alice'] });
+      expect((await strata.getServer('leaky', { userId: 'alice' }))?.origin).toBe('user');
+      expect((await strata.getServer('ops', { userId: 'alice' }))?.origin).toBeUndefined();
+      const error: unknown = await strata.connections
+        .get({ kind: 'user', userId: 'alice' }, 'leaky')
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_CONFIG' });
+      expect(String(error)).not.toContain(SECRET);
+      expect(fixture.sessions.opened).toBe(0);
+      // The operator's server on the same address connects: the guard and the ${VAR} rule are the user's only.
+      await expect(strata.connections.get({ kind: 'user', userId: 'alice' }, 'ops')).resolves.toBeDefined();
+    } finally {
+      await strata.close();
+    }
   });
 });
