@@ -161,7 +161,7 @@ export {
   usesPerUserPlaceholders,
 } from './connections/resolve-config';
 export type { ResolveConfigInput } from './connections/resolve-config';
-export { USER_PLACEHOLDER_FIELDS } from './connections/user-context';
+export { USER_API_KEY_VARIABLE, USER_PLACEHOLDER_FIELDS } from './connections/user-context';
 export type {
   ApiKeyOptions,
   ConnectionConfig,

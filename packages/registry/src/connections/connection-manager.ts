@@ -25,7 +25,7 @@ import { createTransport, type TransportFactory } from './transport-factory';
 import { guardedFetch } from './guarded-fetch';
 import { OutboundGuard } from './outbound-guard';
 import { resolveConnectionConfig, usesPerUserPlaceholders } from './resolve-config';
-import type { UserConnectContext } from './user-context';
+import type { ConnectionConfig, UserConnectContext } from './user-context';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 
 interface Slot {
@@ -230,9 +230,14 @@ export class ConnectionManager {
     return server;
   }
 
-  /** Who wrote the server: the app tier is the operator's; database servers say so themselves. */
+  /**
+   * Who wrote the server: the app tier is the operator's; a database server is a user's when it
+   * says so (`origin: 'user'`, or a config marked `userSupplied` by the user-supplied schema).
+   */
   private originOf(server: StoredServer): 'operator' | 'user' {
-    return server.tier === 'app' ? 'operator' : (server.origin ?? 'operator');
+    if (server.tier === 'app') return 'operator';
+    const marked = (server.config as ConnectionConfig).userSupplied === true;
+    return server.origin === 'user' || marked ? 'user' : 'operator';
   }
 
   /** The config as the transport will get it (placeholders resolved, `apiKey` header added). */
@@ -335,7 +340,7 @@ export class ConnectionManager {
         if (slot.pending === pending) slot.pending = undefined;
         if (this.slots.get(slot.key) === slot) this.setState(slot, { state: 'error', reason: reasonOf(error) });
         // A missing user value is the caller's to fix (the next get may bring it): not remembered.
-        if (!(error instanceof StrataError && error.code === 'PLACEHOLDER_UNRESOLVED')) {
+        if (!(error instanceof StrataError && error.code === 'UNRESOLVED_PLACEHOLDER')) {
           slot.failure = { at: this.clock.now(), version: server.version, error };
         }
         void this.options.toolsCache

@@ -1,6 +1,7 @@
 import { StrataError, ValidationError, type ServerConfig } from '@strata/config';
 import type { ServerOrigin } from '../model/stored-server';
 import {
+  USER_API_KEY_VARIABLE,
   USER_PLACEHOLDER_FIELDS,
   type ConnectionConfig,
   type ConnectionUser,
@@ -30,7 +31,7 @@ export class UnresolvedPlaceholderError extends StrataError {
     readonly variable: string,
     reason: string,
   ) {
-    super('PLACEHOLDER_UNRESOLVED', `${field}: {{${variable}}} ${reason}`);
+    super('UNRESOLVED_PLACEHOLDER', `${field}: {{${variable}}} ${reason}`);
   }
 }
 
@@ -185,7 +186,7 @@ function apiKeyHeader(
   if (!options) return undefined;
   let key: string | undefined;
   if (options.source === 'user') {
-    key = input.context?.apiKey;
+    key = input.context?.apiKey ?? input.context?.vars?.[USER_API_KEY_VARIABLE];
     if (key === undefined || key === '') {
       throw new UnresolvedPlaceholderError(
         'apiKey',

@@ -79,4 +79,12 @@ export type { ServerOrigin } from '../model/stored-server';
 export type ConnectionConfig = ServerConfig & {
   readonly apiKey?: ApiKeyOptions;
   readonly customUserVars?: Readonly<Record<string, unknown>>;
+  /** `@strata/config`'s user-supplied schema marks its results so (issue 12); same effect as `origin: 'user'`. */
+  readonly userSupplied?: boolean;
 };
+
+/**
+ * The variable a user's own API key may also be read from (`@strata/config`'s
+ * `USER_API_KEY_VARIABLE`): `context.apiKey` wins, then `context.vars.MCP_API_KEY`.
+ */
+export const USER_API_KEY_VARIABLE = 'MCP_API_KEY';

@@ -194,6 +194,17 @@ describe('outbound guard at connect time (user-supplied servers)', () => {
     await expect(connections.get(user, 'internal')).resolves.toBeDefined();
   });
 
+  it("a config marked userSupplied (@strata/config's user schema) gets the same rules without origin", async () => {
+    servers.put(
+      'marked',
+      { type: 'streamable-http', url: `${fixture.url}?k=\${JWT_SECRET}`, userSupplied: true },
+      'operator',
+    );
+    const connections = start({ userServers: { resolver: resolver({}), allow: ['127.0.0.1'] } });
+    await expect(connections.get(user, 'marked')).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    expect(fixture.sessions.opened).toBe(0);
+  });
+
   it('a user-supplied stdio server is refused unless the operator allows it', async () => {
     servers.put('local', { type: 'stdio', ...stdioFixtureParams() }, 'user');
     await expect(start().get(user, 'local')).rejects.toMatchObject({ code: 'INVALID_CONFIG' });

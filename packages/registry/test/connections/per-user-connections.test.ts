@@ -190,19 +190,19 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
     const connections = start();
     const noEmail: UserConnectContext = { user: { id: 'carol' }, vars: { TEAM: 'green' } };
     await expect(connections.get({ kind: 'user', userId: 'carol' }, 'crm', noEmail)).rejects.toMatchObject({
-      code: 'PLACEHOLDER_UNRESOLVED',
+      code: 'UNRESOLVED_PLACEHOLDER',
       field: 'headers.X-User-Email',
       variable: 'LIBRECHAT_USER_EMAIL',
     });
     const noVars: UserConnectContext = { user: { id: 'dave', email: 'dave@example.com' } };
     await expect(connections.get({ kind: 'user', userId: 'dave' }, 'crm', noVars)).rejects.toMatchObject({
-      code: 'PLACEHOLDER_UNRESOLVED',
+      code: 'UNRESOLVED_PLACEHOLDER',
       field: 'headers.X-Team',
       variable: 'TEAM',
     });
     // No user context at all: the same error, never the literal text.
     await expect(connections.get({ kind: 'user', userId: 'erin' }, 'crm')).rejects.toMatchObject({
-      code: 'PLACEHOLDER_UNRESOLVED',
+      code: 'UNRESOLVED_PLACEHOLDER',
     });
     expect(fixture.sessions.opened).toBe(0);
     // Once the user's value exists, the very next get connects (a missing value is not cached as a failure).
@@ -264,7 +264,19 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
     expect((await identity(connection)).headers['authorization']).toBe('Bearer svc-1');
   });
 
-  it('a user without their API key gets PLACEHOLDER_UNRESOLVED naming apiKey, and nothing is sent', async () => {
+  it('the key may also come from the variable MCP_API_KEY (as @strata/config names it)', async () => {
+    servers.put('api', {
+      type: 'streamable-http',
+      url: fixture.url,
+      apiKey: { source: 'user', authorization_type: 'bearer' },
+    });
+    const connections = start();
+    const context: UserConnectContext = { user: { id: 'alice' }, vars: { MCP_API_KEY: 'from-vars' } };
+    const connection = await connections.get(userScope(alice), 'api', context);
+    expect((await identity(connection)).headers['authorization']).toBe('Bearer from-vars');
+  });
+
+  it('a user without their API key gets UNRESOLVED_PLACEHOLDER naming apiKey, and nothing is sent', async () => {
     servers.put('api', {
       type: 'streamable-http',
       url: fixture.url,
@@ -273,7 +285,7 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
     const connections = start();
     await expect(
       connections.get({ kind: 'user', userId: 'carol' }, 'api', { user: { id: 'carol' } }),
-    ).rejects.toMatchObject({ code: 'PLACEHOLDER_UNRESOLVED', field: 'apiKey' });
+    ).rejects.toMatchObject({ code: 'UNRESOLVED_PLACEHOLDER', field: 'apiKey' });
     expect(fixture.sessions.opened).toBe(0);
   });
 });
