@@ -28,7 +28,7 @@ const REGISTRY_FLOORS = [
 const CONFIG_FLOORS = ['errors', 'names', 'access', 'network', 'schema', 'formats', 'events'];
 
 /** Data-schemas floors, bottom to top; the files directly in src/ sit above the last one. */
-const DATA_SCHEMAS_FLOORS = ['models', 'repository'];
+const DATA_SCHEMAS_FLOORS = ['crypto', 'models', 'repository'];
 
 /** Packages @strata/config must never pull in (it is bundled for the browser). */
 const CONFIG_FORBIDDEN_PACKAGES = ['ioredis', '@keyv/redis', 'keyv', 'mongoose', '@modelcontextprotocol/sdk'];

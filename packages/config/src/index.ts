@@ -117,5 +117,14 @@ export {
 } from './formats/parsers';
 export type { ConfigWarning, EntryError, NamedServerConfig, ParseOptions, ParsedServers } from './formats/parsers';
 
+export {
+  addressProblem,
+  checkOutboundUrl,
+  literalHostRefusal,
+  METADATA_ADDRESSES,
+  METADATA_HOST_NAMES,
+} from './network/address-guard';
+export type { HostRefusal, HostResolver, OutboundDecision, OutboundGuardOptions } from './network/address-guard';
+
 export { CONNECTION_STATES, connectionScopeSchema, publicEventSchema } from './events/public-event';
 export type { ConnectionScope, ConnectionStateName, PublicEvent, PublicEventType } from './events/public-event';

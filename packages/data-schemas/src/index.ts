@@ -5,6 +5,21 @@ export type { MongoAccessRepositoryOptions } from './repository/mongo-access-rep
 export { upsertUser } from './repository/upsert-user';
 export type { UserInput } from './repository/upsert-user';
 export { DUPLICATE_KEY, isDuplicateKeyError } from './repository/duplicate-key';
+export {
+  createUserVariablesRepository,
+  USER_VARIABLE_LIMITS,
+  UserVariablesRepository,
+} from './repository/user-variables-repository';
+export type { UserVariables, UserVariablesRepositoryOptions } from './repository/user-variables-repository';
+export {
+  DecryptError,
+  ENCRYPTION_KEY_ENV,
+  ENCRYPTION_KEY_VERSION_ENV,
+  ENCRYPTION_PREVIOUS_KEYS_ENV,
+  parseEncryptionKey,
+  ValueCipher,
+} from './crypto/value-cipher';
+export type { EncryptedValue, VersionedKey } from './crypto/value-cipher';
 
 export { createModels, ensureIndexes } from './models/create-models';
 export type { Models } from './models/create-models';
@@ -20,3 +35,10 @@ export { COUNTER, counterModel, counterSchema, VERSION_COUNTER_ID } from './mode
 export type { CounterDoc, CounterModel } from './models/counter';
 export { PENDING_CHANGE, pendingChangeModel, pendingChangeSchema } from './models/pending-change';
 export type { PendingChangeDoc, PendingChangeModel } from './models/pending-change';
+export { USER_VARIABLE_KINDS, USER_VARIABLES, userVariablesModel, userVariablesSchema } from './models/user-variables';
+export type {
+  UserVariableEntry,
+  UserVariableKind,
+  UserVariablesDoc,
+  UserVariablesModel,
+} from './models/user-variables';

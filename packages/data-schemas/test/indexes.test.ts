@@ -43,6 +43,10 @@ const EXPECTED_INDEXES: Record<string, Array<{ name: string; key: Record<string,
     { name: '_id_', key: { _id: 1 } },
     { name: 'startedAt', key: { startedAt: 1 } },
   ],
+  uservariables: [
+    { name: '_id_', key: { _id: 1 } },
+    { name: 'userId_server_unique', key: { userId: 1, server: 1 }, unique: true },
+  ],
 };
 
 /** A collection's indexes as { name, key, unique? }, by name (the driver's `listIndexes`). */

@@ -16,6 +16,7 @@ export type { PrivateLoader, PrivateLoaderContext, PrivateServerRecord } from '.
 
 export type { ConnectionStatus } from './connections/connection-manager';
 export type { McpConnection } from './connections/mcp-connection';
+export type { ConnectionUser, ServerOrigin, UserConnectContext } from './connections/user-context';
 
 export type { Clock } from './runtime/clock';
 export type { Logger } from './runtime/logger';

@@ -138,13 +138,33 @@ export type { VersionSource } from './model/version-source';
 export { ConnectionManager } from './connections/connection-manager';
 export type { ConnectionStatus } from './connections/connection-manager';
 export { connectionKey, DEFAULT_CONNECTION_OPTIONS } from './connections/connection-options';
-export type { ConnectionManagerOptions, ConnectionScope, ReconnectOptions } from './connections/connection-options';
+export type {
+  ConnectionManagerOptions,
+  ConnectionScope,
+  ReconnectOptions,
+  UserServerOptions,
+} from './connections/connection-options';
 export { McpConnection } from './connections/mcp-connection';
 export type { ConnectionState, McpConnectionHooks } from './connections/mcp-connection';
 export { ToolsCache } from './stores/tools-cache';
-export type { ToolsCacheOptions, ToolsEntry } from './stores/tools-cache';
+export type { ToolsCacheOptions, ToolsEntry, ToolsOwner } from './stores/tools-cache';
 export { createTransport } from './connections/transport-factory';
-export type { TransportFactory } from './connections/transport-factory';
+export type { TransportFactory, TransportOptions } from './connections/transport-factory';
+export { GuardedClient, ToolDeniedError, toolPolicy } from './connections/guarded-client';
+export type { ToolPolicy } from './connections/guarded-client';
+export { guardedFetch } from './connections/guarded-fetch';
+export { hostOf, OutboundGuard, systemResolver } from './connections/outbound-guard';
+export type { AddressResolver, OutboundGuardOptions } from './connections/outbound-guard';
+export { resolveConnectionConfig, usesPerUserPlaceholders } from './connections/resolve-config';
+export type { ResolveConfigInput } from './connections/resolve-config';
+export { USER_API_KEY_VARIABLE, USER_PLACEHOLDER_FIELDS } from './connections/user-context';
+export type {
+  ApiKeyOptions,
+  ConnectionConfig,
+  ConnectionUser,
+  ServerOrigin,
+  UserConnectContext,
+} from './connections/user-context';
 export { importServers } from './admin/import-servers';
 export type {
   ImportEntryError,

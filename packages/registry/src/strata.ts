@@ -198,6 +198,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
           config: parseServerConfig(record.config, { pathPrefix: `shared.${record.name}` }),
           version: record.version,
           updatedAt: record.updatedAt ?? '',
+          ...(record.origin === 'user' ? { origin: 'user' as const } : {}),
         })),
       privateTier,
       appServers: options.appServers ?? [],
@@ -229,6 +230,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       bus: backend.bus,
       instanceId,
       clock,
+      keys: backend.keys,
       ...(negativeTtlMs === undefined ? {} : { negativeTtlMs }),
       ...(options.tools?.ttlMs === undefined ? {} : { ttlMs: options.tools.ttlMs }),
     });

@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'LIMIT_EXCEEDED',
   'UNRESOLVED_PLACEHOLDER',
   'ADDRESS_REFUSED',
+  'TOOL_DENIED',
+  'DECRYPT_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

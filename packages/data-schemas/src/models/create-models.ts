@@ -5,6 +5,7 @@ import { groupModel, type GroupModel } from './group';
 import { mcpServerModel, type McpServerModel } from './mcp-server';
 import { pendingChangeModel, type PendingChangeModel } from './pending-change';
 import { userModel, type UserModel } from './user';
+import { userVariablesModel, type UserVariablesModel } from './user-variables';
 
 /** Every Strata model, compiled on one connection. */
 export interface Models {
@@ -14,6 +15,7 @@ export interface Models {
   readonly User: UserModel;
   readonly Counter: CounterModel;
   readonly PendingChange: PendingChangeModel;
+  readonly UserVariables: UserVariablesModel;
 }
 
 /**
@@ -29,6 +31,7 @@ export function createModels(connection: Connection): Models {
     User: userModel(connection),
     Counter: counterModel(connection),
     PendingChange: pendingChangeModel(connection),
+    UserVariables: userVariablesModel(connection),
   };
 }
 

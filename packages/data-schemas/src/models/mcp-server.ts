@@ -11,6 +11,8 @@ export interface McpServerDoc {
   version: number;
   /** Who created it (a user id), when known. */
   author?: string;
+  /** `user` when a user supplied the config (connected under the user-supplied rules); absent: operator. */
+  origin?: 'operator' | 'user';
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,6 +34,7 @@ export const mcpServerSchema = new Schema<McpServerDoc>(
     config: { type: Schema.Types.Mixed, required: true },
     version: { type: Number, required: true },
     author: { type: String, required: false },
+    origin: { type: String, required: false, enum: ['operator', 'user'] },
   },
   { collection: MCP_SERVER.collection, timestamps: true, minimize: false, versionKey: false, strict: 'throw' },
 );

@@ -179,6 +179,7 @@ export class MongoAccessRepository implements AccessRepository {
       config: input.config,
       version: input.version,
       ...(input.author === undefined ? {} : { author: input.author }),
+      ...(input.origin === 'user' ? { origin: 'user' as const } : {}),
       createdAt: now,
       updatedAt: now,
     };
@@ -475,6 +476,7 @@ function toDefinition(server: McpServerDoc, grants: Grant[]): ServerDefinition {
     version: server.version,
     updatedAt: server.updatedAt.toISOString(),
     author: server.author ?? undefined,
+    ...(server.origin === 'user' ? { origin: 'user' as const } : {}),
     grants,
   };
 }
@@ -485,6 +487,7 @@ function toRecord(server: McpServerDoc): PrivateServerRecord {
     config: server.config,
     version: server.version,
     updatedAt: server.updatedAt.toISOString(),
+    ...(server.origin === 'user' ? { origin: 'user' as const } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import {
   type Principal,
   type ServerConfig,
 } from '@strata/config';
-import type { StoredServer } from '../model/stored-server';
+import type { ServerOrigin, StoredServer } from '../model/stored-server';
 import {
   toPrivateDefinition,
   type AccessRepository,
@@ -82,8 +82,18 @@ export class AccessAdmin {
     this.repository = options.repository;
   }
 
-  /** Creates a server with these grants (a `public` VIEW grant: the shared tier). `NAME_RESERVED`, `CONFLICT`. */
-  async createServer(name: string, config: unknown, grants: unknown, author?: string): Promise<ServerDefinition> {
+  /**
+   * Creates a server with these grants (a `public` VIEW grant: the shared tier). `NAME_RESERVED`,
+   * `CONFLICT`. `origin: 'user'` marks a config a user supplied: it is connected under the
+   * user-supplied rules (no `${VAR}` from the environment, outbound-address guard, no stdio).
+   */
+  async createServer(
+    name: string,
+    config: unknown,
+    grants: unknown,
+    author?: string,
+    origin?: ServerOrigin,
+  ): Promise<ServerDefinition> {
     assertServerName(name);
     const parsed = parseServerConfig(config, { pathPrefix: 'config' });
     const checked = parseGrants(grants);
@@ -96,6 +106,7 @@ export class AccessAdmin {
         version,
         grants: checked,
         ...(author === undefined ? {} : { author }),
+        ...(origin === 'user' ? { origin } : {}),
       });
       return { result: created, effects: { userIds: await this.reach(checked), server: name } };
     });

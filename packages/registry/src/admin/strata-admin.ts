@@ -2,6 +2,7 @@ import { assertServerName, isPublic, PERMISSION, ValidationError, type Grant } f
 import { directUsers, type ServerDefinition } from '../private/access-repository';
 import type { AccessRepository } from '../private/access-repository';
 import type { AccessAdmin } from './access-admin';
+import type { ServerOrigin } from '../model/stored-server';
 
 /**
  * Who may use a server: everyone (the shared tier), the listed users (the private tier), or an
@@ -38,9 +39,18 @@ export class StrataAdmin {
     private readonly repository: AccessRepository,
   ) {}
 
-  /** Creates a server: shared with everyone, private to users, or with explicit grants. */
-  async createServer(name: string, config: unknown, access: ServerAccess, author?: string): Promise<AdminServer> {
-    return view(await this.access.createServer(name, config, grantsFor(access), author));
+  /**
+   * Creates a server: shared with everyone, private to users, or with explicit grants. `origin:
+   * 'user'` for a server a user supplied (see {@link AccessAdmin.createServer}).
+   */
+  async createServer(
+    name: string,
+    config: unknown,
+    access: ServerAccess,
+    author?: string,
+    origin?: ServerOrigin,
+  ): Promise<AdminServer> {
+    return view(await this.access.createServer(name, config, grantsFor(access), author, origin));
   }
 
   /** The server under `name` in either database tier; undefined when there is none. */

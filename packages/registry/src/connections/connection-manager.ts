@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { StoredServer } from '../model/stored-server';
-import { checkIntegerRanges, StrataError, ValidationError, assertServerName, assertUserId } from '@strata/config';
+import {
+  checkIntegerRanges,
+  StrataError,
+  ValidationError,
+  assertServerName,
+  assertUserId,
+  type ServerConfig,
+} from '@strata/config';
 import { describeError, silentLogger, type Logger } from '../runtime/logger';
+import { contentHash } from '../runtime/content-hash';
+import type { ToolsOwner } from '../stores/tools-cache';
 import type { ChangeEvent } from '../model/change-event';
 import { systemClock, type Clock } from '../runtime/clock';
 import {
@@ -13,6 +22,11 @@ import {
 } from './connection-options';
 import { McpConnection, type ConnectionState } from './mcp-connection';
 import { createTransport, type TransportFactory } from './transport-factory';
+import { guardedFetch } from './guarded-fetch';
+import { OutboundGuard } from './outbound-guard';
+import { resolveConnectionConfig, usesPerUserPlaceholders } from './resolve-config';
+import type { ConnectionConfig, UserConnectContext } from './user-context';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 
 interface Slot {
   readonly key: string;
@@ -25,6 +39,16 @@ interface Slot {
   reconnectTimer: NodeJS.Timeout | undefined;
   /** The last connect failure, answered again without a new attempt until `negativeTtlMs` passes. */
   failure: { readonly at: number; readonly version: number; readonly error: unknown } | undefined;
+  /** The user context of the last `get` that gave one (reconnects and renewals reuse it). */
+  context: UserConnectContext | undefined;
+  /** Hash of the resolved config the connection was made with: a user's changed variables renew it. */
+  fingerprint: string | undefined;
+}
+
+/** A transport ready to open, and what it was built from. */
+interface PreparedConnection {
+  readonly transport: Transport;
+  readonly fingerprint: string;
 }
 
 /** A connection changed state (see {@link ConnectionManager.onStateChange}). */
@@ -64,6 +88,7 @@ export class ConnectionManager {
   private readonly negativeTtlMs: number;
   private readonly unsubscribe: () => void;
   private readonly idleTimer: NodeJS.Timeout;
+  private readonly guard: OutboundGuard;
   private closed = false;
 
   constructor(private readonly options: ConnectionManagerOptions) {
@@ -85,22 +110,32 @@ export class ConnectionManager {
     this.maxPerUser = options.maxPerUser ?? DEFAULT_CONNECTION_OPTIONS.maxPerUser;
     this.reconnect = { ...DEFAULT_CONNECTION_OPTIONS.reconnect, ...options.reconnect };
     this.negativeTtlMs = options.negativeTtlMs ?? DEFAULT_CONNECTION_OPTIONS.negativeTtlMs;
+    this.guard = new OutboundGuard(options.userServers);
     this.unsubscribe = options.bus.subscribe((event) => this.onEvent(event));
     this.idleTimer = setInterval(() => void this.closeIdle(), Math.max(10, Math.min(this.idleTimeoutMs / 4, 30_000)));
     this.idleTimer.unref();
   }
 
-  /** The live connection for (scope, server), made or renewed as needed. */
-  async get(scope: ConnectionScope, name: string): Promise<McpConnection> {
+  /**
+   * The live connection for (scope, server), made or renewed as needed. `context` (user and
+   * session scopes) is who the user is and their variables for this server: `{{…}}` placeholders
+   * and an `apiKey: { source: user }` are resolved from it when the connection is made; a
+   * connection whose resolved config differs from the one it was made with is renewed.
+   */
+  async get(scope: ConnectionScope, name: string, context?: UserConnectContext): Promise<McpConnection> {
     if (this.closed) throw new StrataError('CLOSED', 'the connection manager is closed');
     assertScope(scope);
     assertServerName(name);
+    if (context !== undefined) assertContext(scope, context);
     const server = await this.resolve(scope, name);
     const key = connectionKey(scope, name);
     let slot = this.slots.get(key);
+    if (slot && context) slot.context = context;
     if (slot?.connection && slot.connection.version >= server.version && slot.state.state === 'connected') {
-      slot.lastUsed = this.clock.now();
-      return slot.connection;
+      if (!context || !usesPerUserPlaceholders(server.config) || slot.fingerprint === this.fingerprint(server, slot)) {
+        slot.lastUsed = this.clock.now();
+        return slot.connection;
+      }
     }
     if (slot?.pending) return slot.pending;
     const failure = slot?.failure;
@@ -119,6 +154,8 @@ export class ConnectionManager {
         lastUsed: this.clock.now(),
         reconnectTimer: undefined,
         failure: undefined,
+        context,
+        fingerprint: undefined,
       };
       this.slots.set(key, slot);
     }
@@ -184,7 +221,70 @@ export class ConnectionManager {
     if (scope.kind !== 'session' && config.perSession) {
       throw new StrataError('SCOPE_REFUSED', `"${name}" is perSession: get it with a session scope`);
     }
+    if (scope.kind === 'app' && usesPerUserPlaceholders(config)) {
+      throw new StrataError(
+        'SCOPE_REFUSED',
+        `"${name}" uses per-user placeholders or a user's API key: its connections are per user (user or session scope)`,
+      );
+    }
     return server;
+  }
+
+  /**
+   * Who wrote the server: the app tier is the operator's; a database server is a user's when it
+   * says so (`origin: 'user'`, or a config marked `userSupplied` by the user-supplied schema).
+   */
+  private originOf(server: StoredServer): 'operator' | 'user' {
+    if (server.tier === 'app') return 'operator';
+    const marked = (server.config as ConnectionConfig).userSupplied === true;
+    return server.origin === 'user' || marked ? 'user' : 'operator';
+  }
+
+  /** The config as the transport will get it (placeholders resolved, `apiKey` header added). */
+  private resolvedConfig(server: StoredServer, slot: Slot): ServerConfig {
+    return resolveConnectionConfig(server.config, {
+      origin: this.originOf(server),
+      env: this.env,
+      ...(slot.scope.kind === 'app' || !slot.context ? {} : { context: slot.context }),
+    });
+  }
+
+  private fingerprint(server: StoredServer, slot: Slot): string | undefined {
+    try {
+      return contentHash(this.resolvedConfig(server, slot));
+    } catch {
+      return undefined; // cannot resolve any more: renew, and let the connect report why
+    }
+  }
+
+  /**
+   * Resolves the config for this slot's user and builds its transport. A user-supplied server
+   * never gets a `${VAR}` from the environment, may not run a command (unless the operator allows
+   * it), and reaches the network only through the outbound guard: its host is resolved and
+   * checked now (`ADDRESS_REFUSED`), and every socket its HTTP transport opens is checked again
+   * at connect time through the guard's lookup.
+   */
+  private async prepare(server: StoredServer, slot: Slot): Promise<PreparedConnection> {
+    const resolved = this.resolvedConfig(server, slot);
+    const fingerprint = contentHash(resolved);
+    if (this.originOf(server) === 'operator') {
+      return { transport: this.transportFactory(resolved, {}), fingerprint };
+    }
+    if (resolved.type === 'stdio') {
+      if (!this.options.userServers?.allowStdio) {
+        throw new ValidationError('INVALID_CONFIG', [
+          { path: 'type', message: 'a user-supplied server may not run a local command (stdio)' },
+        ]);
+      }
+      return { transport: this.transportFactory(resolved, {}), fingerprint };
+    }
+    await this.guard.check(resolved.url);
+    return { transport: this.transportFactory(resolved, { fetch: guardedFetch(this.guard.lookup) }), fingerprint };
+  }
+
+  /** Whose tool list a connection writes: one per user for a server whose connection depends on the user. */
+  private toolsOwner(slot: Slot, server: StoredServer): ToolsOwner {
+    return slot.scope.kind !== 'app' && usesPerUserPlaceholders(server.config) ? { userId: slot.scope.userId } : {};
   }
 
   private checkCapacity(scope: ConnectionScope): void {
@@ -204,17 +304,22 @@ export class ConnectionManager {
     const previous = slot.connection;
     slot.connection = undefined;
     this.setState(slot, { state: 'connecting' });
+    const owner = this.toolsOwner(slot, server);
     const pending = (async () => {
       if (previous) await previous.close(); // stale: the old session ends before the new one starts
+      const timeoutMs = server.config.initTimeout ?? this.connectTimeoutMs;
+      const started = this.clock.now();
+      const prepared = await this.prepare(server, slot);
       const connection = await McpConnection.open(
         server,
-        this.transportFactory(server.config, this.env),
+        prepared.transport,
         {
           onUnexpectedClose: (closed) => this.onUnexpectedClose(slot, closed),
-          onToolsChanged: (changed) => void this.refreshTools(changed),
+          onToolsChanged: (changed) => void this.refreshTools(changed, owner),
         },
-        this.connectTimeoutMs,
+        Math.max(1, timeoutMs - (this.clock.now() - started)),
       );
+      slot.fingerprint = prepared.fingerprint;
       if (this.slots.get(slot.key) !== slot || this.closed) {
         await connection.close(); // disposed while connecting
         throw new StrataError('CLOSED', `connection to "${server.name}" was closed while connecting`);
@@ -223,7 +328,7 @@ export class ConnectionManager {
       slot.failure = undefined;
       this.setState(slot, { state: 'connected' });
       slot.lastUsed = this.clock.now();
-      await this.refreshTools(connection);
+      await this.refreshTools(connection, owner);
       return connection;
     })();
     slot.pending = pending;
@@ -234,17 +339,22 @@ export class ConnectionManager {
       (error: unknown) => {
         if (slot.pending === pending) slot.pending = undefined;
         if (this.slots.get(slot.key) === slot) this.setState(slot, { state: 'error', reason: reasonOf(error) });
-        slot.failure = { at: this.clock.now(), version: server.version, error };
-        void this.options.toolsCache.setError(server.name, server.version, reasonOf(error)).catch(() => undefined);
+        // A missing user value is the caller's to fix (the next get may bring it): not remembered.
+        if (!(error instanceof StrataError && error.code === 'UNRESOLVED_PLACEHOLDER')) {
+          slot.failure = { at: this.clock.now(), version: server.version, error };
+        }
+        void this.options.toolsCache
+          .setError(server.name, server.version, reasonOf(error), owner)
+          .catch(() => undefined);
       },
     );
     return pending;
   }
 
-  private async refreshTools(connection: McpConnection): Promise<void> {
+  private async refreshTools(connection: McpConnection, owner: ToolsOwner): Promise<void> {
     try {
       const tools = await connection.listTools(this.connectTimeoutMs);
-      await this.options.toolsCache.set(connection.name, connection.version, tools);
+      await this.options.toolsCache.set(connection.name, connection.version, tools, owner);
     } catch (error) {
       this.logger.warn('connections: tools/list failed', { server: connection.name, ...describeError(error) });
     }
@@ -334,6 +444,18 @@ function assertScope(scope: ConnectionScope): void {
     throw new ValidationError('INVALID_OPTIONS', [
       { path: 'scope.sessionId', message: 'must be 1-128 letters, digits, "_", ".", ":" or "-"' },
     ]);
+  }
+}
+
+/** A context is for the scope's own user: a connection never carries anyone else's identity. */
+function assertContext(scope: ConnectionScope, context: UserConnectContext): void {
+  if (scope.kind === 'app') {
+    throw new ValidationError('INVALID_OPTIONS', [
+      { path: 'context', message: 'app-scope connections are made without a user' },
+    ]);
+  }
+  if (context.user.id !== scope.userId) {
+    throw new ValidationError('INVALID_OPTIONS', [{ path: 'context.user.id', message: "must be the scope's userId" }]);
   }
 }
 

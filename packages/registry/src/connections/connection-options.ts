@@ -5,6 +5,13 @@ import type { ChangeBus } from '../bus/change-bus';
 import type { Clock } from '../runtime/clock';
 import type { ToolsCache } from '../stores/tools-cache';
 import type { TransportFactory } from './transport-factory';
+import type { OutboundGuardOptions } from './outbound-guard';
+
+/** Rules for servers users supplied (`origin: 'user'`). */
+export interface UserServerOptions extends OutboundGuardOptions {
+  /** Let user-supplied servers run a local command (LibreChat refuses it). @defaultValue false */
+  readonly allowStdio?: boolean;
+}
 
 export type { ConnectionScope };
 
@@ -24,12 +31,14 @@ export interface ConnectionManagerOptions {
   readonly instanceId?: string;
   readonly bus: ChangeBus;
   readonly toolsCache: ToolsCache;
-  /** Values for `${VAR}` placeholders, resolved only here. @defaultValue process.env */
+  /** Values for `${VAR}` placeholders of operator configs, resolved only here (never for user-supplied ones). @defaultValue process.env */
   readonly env?: Record<string, string | undefined>;
   readonly transportFactory?: TransportFactory;
   readonly logger?: Logger;
   readonly clock?: Clock;
-  /** Deadline of connect + initialize and of tools/list. @defaultValue 10000 */
+  /** Outbound-address guard and stdio rule for user-supplied servers. */
+  readonly userServers?: UserServerOptions;
+  /** Deadline of connect + initialize (a server's `initTimeout` replaces it) and of tools/list. @defaultValue 10000 */
   readonly connectTimeoutMs?: number;
   /** A connection unused this long is closed. @defaultValue 300000 */
   readonly idleTimeoutMs?: number;

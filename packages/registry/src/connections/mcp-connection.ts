@@ -1,10 +1,16 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { StoredServer } from '../model/stored-server';
 import { StrataError } from '@strata/config';
+import { GuardedClient, toolPolicy } from './guarded-client';
 
 /** What a connection is doing, readable by an API. */
 export type ConnectionState =
@@ -26,7 +32,8 @@ export interface McpConnectionHooks {
  * soon as the registry holds a newer version (versions, never clocks).
  */
 export class McpConnection {
-  readonly client: Client;
+  /** The SDK client, with the server's tool policy and `timeout` applied to every request. */
+  readonly client: GuardedClient;
   private closing = false;
   private childPid: number | undefined;
 
@@ -35,7 +42,7 @@ export class McpConnection {
     private readonly transport: Transport,
     private readonly hooks: McpConnectionHooks,
   ) {
-    this.client = new Client({ name: 'strata', version: '0.1.0' }, { capabilities: {} });
+    this.client = new GuardedClient(server.name, toolPolicy(server.config));
   }
 
   get name(): string {
@@ -52,7 +59,12 @@ export class McpConnection {
     return this.childPid;
   }
 
-  /** Connects (initialize handshake) within `timeoutMs`; on failure nothing stays open. */
+  /**
+   * Connects (transport start + initialize handshake) within `timeoutMs` — the caller passes the
+   * config's `initTimeout` when it has one — else `TIMEOUT`; on any failure nothing stays open. A
+   * refusal by the outbound guard surfaces as itself (`ADDRESS_REFUSED`), anything else as
+   * `CONNECT_FAILED`.
+   */
   static async open(
     server: StoredServer,
     transport: Transport,
@@ -63,13 +75,20 @@ export class McpConnection {
     // A child's stderr must be drained, or its pipe never closes and the child is never reaped.
     const stderr = (transport as Partial<StdioClientTransport>).stderr;
     if (stderr && 'resume' in stderr) (stderr as unknown as NodeJS.ReadableStream).resume();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StrataError('TIMEOUT', `"${server.name}" did not finish initializing within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
     try {
-      await connection.client.connect(transport, { timeout: timeoutMs });
+      await Promise.race([connection.client.connect(transport, { timeout: timeoutMs }), deadline]);
     } catch (error) {
       await connection.close();
-      throw new StrataError('CONNECT_FAILED', `could not connect to "${server.name}": ${messageOf(error)}`, {
-        cause: error,
-      });
+      throw connectError(server.name, timeoutMs, error);
+    } finally {
+      clearTimeout(timer);
     }
     connection.childPid = (transport as Partial<StdioClientTransport>).pid ?? undefined;
     connection.client.setNotificationHandler(ToolListChangedNotificationSchema, () => hooks.onToolsChanged(connection));
@@ -79,9 +98,26 @@ export class McpConnection {
     return connection;
   }
 
+  /** The server's tools that `tools.allow` / `tools.deny` let through. */
   async listTools(timeoutMs: number): Promise<Tool[]> {
     const result = await this.client.listTools(undefined, { timeout: timeoutMs });
     return result.tools;
+  }
+
+  /**
+   * Calls a tool: refused before sending when the config's tool lists exclude it (`TOOL_DENIED`),
+   * bounded by the config's `timeout` or `options.timeoutMs`, whichever is shorter (`TIMEOUT`).
+   */
+  async callTool(
+    name: string,
+    args: Record<string, unknown> = {},
+    options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
+  ): Promise<CallToolResult> {
+    const result = await this.client.callTool({ name, arguments: args }, undefined, {
+      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return result as CallToolResult;
   }
 
   /** Ends the session: HTTP sessions are terminated on the server, stdio children are ended. */
@@ -94,6 +130,18 @@ export class McpConnection {
     }
     await this.client.close().catch(() => undefined);
   }
+}
+
+/** The typed error a failed open surfaces: its own when it already is one we name, else `CONNECT_FAILED`. */
+function connectError(name: string, timeoutMs: number, error: unknown): StrataError {
+  for (let cause: unknown = error, depth = 0; cause !== undefined && depth < 5; depth += 1) {
+    if (cause instanceof StrataError && ['TIMEOUT', 'ADDRESS_REFUSED'].includes(cause.code)) return cause;
+    if (cause instanceof McpError && cause.code === Number(ErrorCode.RequestTimeout)) {
+      return new StrataError('TIMEOUT', `"${name}" did not finish initializing within ${timeoutMs} ms`, { cause });
+    }
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return new StrataError('CONNECT_FAILED', `could not connect to "${name}": ${messageOf(error)}`, { cause: error });
 }
 
 function messageOf(error: unknown): string {

@@ -2,36 +2,47 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type ServerConfig, resolvePlaceholders } from '@strata/config';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ServerConfig } from '@strata/config';
 import { perRequestFetch } from './per-request-fetch';
 
-/** Makes the SDK transport for a config, resolving `${VAR}` placeholders here and nowhere earlier. */
-export type TransportFactory = (config: ServerConfig, env: Record<string, string | undefined>) => Transport;
+/** How a transport reaches the network. */
+export interface TransportOptions {
+  /**
+   * The fetch under the HTTP transports (the outbound guard's, for user-supplied servers).
+   * @defaultValue the global fetch
+   */
+  readonly fetch?: FetchLike;
+}
 
-export const createTransport: TransportFactory = (config, env) => {
-  const resolved = resolvePlaceholders(config, env);
-  switch (resolved.type) {
+/**
+ * Makes the SDK transport for a config whose placeholders are already resolved (the connection
+ * manager resolves them, per user, right before it calls this).
+ */
+export type TransportFactory = (config: ServerConfig, options: TransportOptions) => Transport;
+
+export const createTransport: TransportFactory = (config, options) => {
+  switch (config.type) {
     case 'stdio':
       return new StdioClientTransport({
-        command: resolved.command,
-        args: resolved.args ?? [],
-        ...(resolved.env ? { env: { ...inheritedEnv(), ...resolved.env } } : {}),
-        ...(resolved.cwd ? { cwd: resolved.cwd } : {}),
+        command: config.command,
+        args: config.args ?? [],
+        ...(config.env ? { env: { ...inheritedEnv(), ...config.env } } : {}),
+        ...(config.cwd ? { cwd: config.cwd } : {}),
         stderr: 'pipe',
       });
     case 'streamable-http':
-      return new StreamableHTTPClientTransport(new URL(resolved.url), {
-        requestInit: { headers: resolved.headers ?? {} },
-        fetch: perRequestFetch(),
+      return new StreamableHTTPClientTransport(new URL(config.url), {
+        requestInit: { headers: config.headers ?? {} },
+        fetch: perRequestFetch(options.fetch),
       });
     case 'sse':
-      return new SSEClientTransport(new URL(resolved.url), {
-        requestInit: { headers: resolved.headers ?? {} },
-        fetch: perRequestFetch(),
+      return new SSEClientTransport(new URL(config.url), {
+        requestInit: { headers: config.headers ?? {} },
+        fetch: perRequestFetch(options.fetch),
       });
     case 'websocket':
-      return new WebSocketClientTransport(new URL(resolved.url));
+      return new WebSocketClientTransport(new URL(config.url));
   }
 };
 

@@ -36,7 +36,7 @@ export function decodeKeySegment(segment: string): string {
  * | tier leader lease | `{P:app}:leader`, `{P:shared}:leader` | tier |
  * | config version sequence | `{P:seq}` | own |
  * | change bus channel | `P:bus` | (pub/sub) |
- * | tool lists (Keyv) | `P:tools::<name>` | own |
+ * | tool lists (Keyv) | `P:tools::s:<name>` (shared), `P:tools::u:<user>:<name>` (one user's) | own |
  * | per-user keys (private tier) | `{P:u:<user>}:<what>` | one per user |
  */
 export class KeyBuilder {
@@ -87,6 +87,17 @@ export class KeyBuilder {
   /** Keyv namespace of per-server tool lists; entries are keyed by (validated) server name. */
   toolsNamespace(): string {
     return `${this.prefix}:tools`;
+  }
+
+  /**
+   * The key inside the tools namespace: one entry per server, or per (user, server) for a server
+   * whose tools depend on the user (per-user placeholders, a user's API key).
+   */
+  toolsEntry(name: string, userId?: string): string {
+    assertServerName(name);
+    if (userId === undefined) return `s:${encodeKeySegment(name)}`;
+    assertUserId(userId);
+    return `u:${encodeKeySegment(userId)}:${encodeKeySegment(name)}`;
   }
 
   busChannel(): string {

@@ -46,6 +46,8 @@ export const changeEventSchema = z.discriminatedUnion('type', [
     name: z.string(),
     version: z.number().int().nonnegative(),
     origin: z.string(),
+    /** Set when the list is one user's (a server whose tools depend on the user). */
+    forUserId: z.string().optional(),
   }),
   /** Users' access changed: every instance drops its copies of their servers. */
   z.object({ type: z.literal('users.invalidated'), userIds: z.array(z.string()), origin: z.string() }),

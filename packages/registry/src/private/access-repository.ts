@@ -9,6 +9,7 @@ import {
   type ServerConfig,
 } from '@strata/config';
 import type { PrivateServerRecord } from './private-tier-options';
+import type { ServerOrigin } from '../model/stored-server';
 
 /** A database server: its config, version and who may do what with it. */
 export interface ServerDefinition {
@@ -19,6 +20,8 @@ export interface ServerDefinition {
   readonly updatedAt: string;
   /** Who created it (a user id), when known. */
   readonly author: string | undefined;
+  /** `user` when a user supplied the config; absent for operators' servers. */
+  readonly origin?: ServerOrigin;
   /** Live grants (bits > 0). A `public` VIEW grant puts the server in the shared tier. */
   readonly grants: readonly Grant[];
 }
@@ -60,6 +63,8 @@ export interface NewServer {
   readonly config: ServerConfig;
   readonly version: number;
   readonly author?: string;
+  /** `user` for a server a user supplied (their own private server). @defaultValue operator */
+  readonly origin?: ServerOrigin;
   readonly grants: readonly Grant[];
 }
 
@@ -139,6 +144,7 @@ interface StoredServerDoc {
   version: number;
   updatedAt: string;
   author: string | undefined;
+  origin: ServerOrigin | undefined;
 }
 
 /**
@@ -215,6 +221,7 @@ export class MemoryAccessRepository implements AccessRepository {
       version: input.version,
       updatedAt: new Date(this.now()).toISOString(),
       author: input.author,
+      origin: input.origin === 'user' ? 'user' : undefined,
     };
     this.servers.set(input.name, server);
     const table = this.table(input.name);
@@ -341,7 +348,8 @@ export class MemoryAccessRepository implements AccessRepository {
   }
 
   private definition(server: StoredServerDoc): ServerDefinition {
-    return { ...server, grants: this.liveGrants(server.name) };
+    const { origin, ...rest } = server;
+    return { ...rest, ...(origin === 'user' ? { origin } : {}), grants: this.liveGrants(server.name) };
   }
 
   private table(name: string): Map<string, StoredGrant> {
@@ -361,7 +369,13 @@ export class MemoryAccessRepository implements AccessRepository {
 }
 
 function record(server: StoredServerDoc): PrivateServerRecord {
-  return { name: server.name, config: server.config, version: server.version, updatedAt: server.updatedAt };
+  return {
+    name: server.name,
+    config: server.config,
+    version: server.version,
+    updatedAt: server.updatedAt,
+    ...(server.origin === 'user' ? { origin: 'user' as const } : {}),
+  };
 }
 
 function tick(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Logger } from '../runtime/logger';
 import type { ChangeBus } from '../bus/change-bus';
 import type { Clock } from '../runtime/clock';
 import type { PrivateStore } from '../stores/private-store';
+import type { ServerOrigin } from '../model/stored-server';
 
 /** One private server as the database returns it for a user. */
 export interface PrivateServerRecord {
@@ -12,6 +13,8 @@ export interface PrivateServerRecord {
   /** Monotonic config version (DB document version or the registry sequence). */
   readonly version: number;
   readonly updatedAt?: string;
+  /** `user` when a user supplied the config (connected under the user-supplied rules); absent: operator. */
+  readonly origin?: ServerOrigin;
 }
 
 /** What a loader is handed besides the user id. */

@@ -337,7 +337,7 @@ export class PrivateTier implements PrivateTierSource {
   }
 
   private toStored(
-    records: readonly { name: string; config: unknown; version: number; updatedAt?: string }[],
+    records: readonly { name: string; config: unknown; version: number; updatedAt?: string; origin?: unknown }[],
   ): StoredServer[] {
     const servers: StoredServer[] = [];
     for (const record of records) {
@@ -354,6 +354,7 @@ export class PrivateTier implements PrivateTierSource {
           config,
           version: record.version,
           updatedAt: record.updatedAt ?? '',
+          ...(record.origin === 'user' ? { origin: 'user' as const } : {}),
         });
       } catch (error) {
         this.logger.warn('private tier: skipped an invalid server record', {

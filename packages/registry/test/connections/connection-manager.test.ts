@@ -231,11 +231,13 @@ describe('connection manager (memory backend, real MCP servers)', () => {
       });
       await registry.start();
       const connections = start({ connectTimeoutMs: 300, negativeTtlMs: 60_000 });
-      await expect(connections.get({ kind: 'app' }, 'silent')).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
+      // Its deadline passing is a TIMEOUT (initTimeout, else connectTimeoutMs), not a generic failure.
+      await expect(connections.get({ kind: 'app' }, 'silent')).rejects.toMatchObject({ code: 'TIMEOUT' });
       const attempts = sockets.length;
       expect(attempts).toBeGreaterThan(0);
       // Within the negative TTL: the same error, no new attempt on the wire.
-      await expect(connections.get({ kind: 'app' }, 'silent')).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
+      // Its deadline passing is a TIMEOUT (initTimeout, else connectTimeoutMs), not a generic failure.
+      await expect(connections.get({ kind: 'app' }, 'silent')).rejects.toMatchObject({ code: 'TIMEOUT' });
       expect(sockets.length).toBe(attempts);
       await expect(tools.get('silent')).resolves.toMatchObject({ error: expect.any(String) as unknown });
       // The healthy server is unaffected.

@@ -1,0 +1,90 @@
+import type { ServerConfig } from '@strata/config';
+
+/**
+ * The signed-in user a user- or session-scope connection is made for (the API fills it from its
+ * session). Field names follow LibreChat's `TUser`; each is what `{{LIBRECHAT_USER_<FIELD>}}`
+ * resolves to (field name upper-cased: `{{LIBRECHAT_USER_EMAILVERIFIED}}` → `emailVerified`).
+ */
+export interface ConnectionUser {
+  /** Must equal the scope's `userId`. */
+  readonly id: string;
+  readonly name?: string;
+  readonly username?: string;
+  readonly email?: string;
+  readonly provider?: string;
+  readonly role?: string;
+  readonly googleId?: string;
+  readonly facebookId?: string;
+  readonly openidId?: string;
+  readonly samlId?: string;
+  readonly ldapId?: string;
+  readonly githubId?: string;
+  readonly discordId?: string;
+  readonly appleId?: string;
+  readonly emailVerified?: boolean;
+  readonly twoFactorEnabled?: boolean;
+  readonly termsAccepted?: boolean;
+}
+
+/** The user fields a `{{LIBRECHAT_USER_*}}` placeholder may name (LibreChat's `ALLOWED_USER_FIELDS`). */
+export const USER_PLACEHOLDER_FIELDS = [
+  'id',
+  'name',
+  'username',
+  'email',
+  'provider',
+  'role',
+  'googleId',
+  'facebookId',
+  'openidId',
+  'samlId',
+  'ldapId',
+  'githubId',
+  'discordId',
+  'appleId',
+  'emailVerified',
+  'twoFactorEnabled',
+  'termsAccepted',
+] as const satisfies ReadonlyArray<keyof ConnectionUser>;
+
+/**
+ * What a caller passes with a user- or session-scope `get`: who the user is and their stored
+ * variables for this server (`@strata/data-schemas` `UserVariablesRepository.get`). Used only to
+ * build the connection; never stored, logged or published.
+ */
+export interface UserConnectContext {
+  readonly user: ConnectionUser;
+  /** Values of the server's `customUserVars`, by name: `{{NAME}}` resolves to `vars.NAME`. */
+  readonly vars?: Readonly<Record<string, string>>;
+  /** The user's key for an `apiKey: { source: user }` server. */
+  readonly apiKey?: string;
+}
+
+/** `apiKey` of LibreChat's MCPOptions: how the server's key is sent. */
+export interface ApiKeyOptions {
+  /** `admin`: `key` from the config; `user`: the user's own key (`UserConnectContext.apiKey`). */
+  readonly source: 'admin' | 'user';
+  /** bearer → `Authorization: Bearer <key>`, basic → `Authorization: Basic <key>`, custom → `<custom_header>: <key>`. */
+  readonly authorization_type: 'basic' | 'bearer' | 'custom';
+  readonly custom_header?: string;
+  readonly key?: string;
+}
+
+export type { ServerOrigin } from '../model/stored-server';
+
+/**
+ * The LibreChat fields this layer reads that `ServerConfig` may not declare yet (`@strata/config`
+ * adds them in issue 12): read through this type, so the code keeps compiling on either side.
+ */
+export type ConnectionConfig = ServerConfig & {
+  readonly apiKey?: ApiKeyOptions;
+  readonly customUserVars?: Readonly<Record<string, unknown>>;
+  /** `@strata/config`'s user-supplied schema marks its results so (issue 12); same effect as `origin: 'user'`. */
+  readonly userSupplied?: boolean;
+};
+
+/**
+ * The variable a user's own API key may also be read from (`@strata/config`'s
+ * `USER_API_KEY_VARIABLE`): `context.apiKey` wins, then `context.vars.MCP_API_KEY`.
+ */
+export const USER_API_KEY_VARIABLE = 'MCP_API_KEY';
