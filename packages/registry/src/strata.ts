@@ -175,7 +175,11 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
           ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
           ...(options.redisTimeoutMs === undefined ? {} : { timeoutMs: options.redisTimeoutMs }),
         })
-      : createMemoryBackend({ clock, ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }) }));
+      : createMemoryBackend({
+          clock,
+          logger,
+          ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
+        }));
   try {
     const privateTier = new PrivateTier({
       ...options.privateTier,
