@@ -8,6 +8,7 @@ import { MemoryPrivateStore } from '../stores/memory-private-store';
 import { systemClock, type Clock } from '../runtime/clock';
 import { describeError, silentLogger, type Logger } from '../runtime/logger';
 import type { RegistryBackend } from './backend';
+import { ALWAYS_HEALTHY } from './backend-health';
 
 /**
  * In-process storage for one instance without Redis. Registries that share one memory backend
@@ -38,6 +39,7 @@ export function createMemoryBackend(
     toolsKeyv: new Keyv<ToolsEntry>({ namespace: `${keys.prefix}:tools` }),
     privateStore: new MemoryPrivateStore(keys, bus, options.clock ?? systemClock),
     nextVersion: () => Promise.resolve((sequence += 1)),
+    ...ALWAYS_HEALTHY,
     close: () => bus.close(),
   };
 }

@@ -28,6 +28,7 @@ describeEachBackend('fifty instances in one process', (ctx) => {
         const strata = await createStrata(options);
         instances.push(strata);
         await strata.start();
+        expect(strata.backend.health().ready).toBe(true); // every client of this instance connected
       };
       for (let i = 0; i < COUNT; i += 1) {
         await build({ backend: await ctx.newBackend(), keyPrefix: ctx.keyPrefix });
