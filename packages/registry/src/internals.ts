@@ -92,6 +92,8 @@ export type { RedisClientSettings, RedisReconnectOptions } from './backends/redi
 export type { BackendHealth, HealthListener } from './backends/backend-health';
 
 export { describeError, silentLogger } from './runtime/logger';
+export { DEFAULT_LOG_INTERVAL_MS, rateLimitedLogger } from './runtime/rate-limited-logger';
+export type { ClosableLogger, RateLimitedLoggerOptions } from './runtime/rate-limited-logger';
 export type { Logger } from './runtime/logger';
 
 export { McpRegistry } from './registry/registry';

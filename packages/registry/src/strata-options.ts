@@ -31,6 +31,12 @@ export interface StrataOptions {
   readonly loader?: PrivateLoader;
   /** winston-compatible logger. @defaultValue silent */
   readonly logger?: Logger;
+  /**
+   * A repeated log line (same level, message, error code and component) is written once per this
+   * interval; the repeats are counted and summarised (`… (N more like this in Xs)`). 0 writes
+   * every line. @defaultValue 10000
+   */
+  readonly logRepeatIntervalMs?: number;
   /** @defaultValue the system clock */
   readonly clock?: Clock;
   /** Names this instance in every event, log and lock, for all its components. @defaultValue a random id */
@@ -94,6 +100,7 @@ export function resolveStrataOptions(options: StrataOptions): ResolvedStrataOpti
   checkIntegerRanges(options, [
     ['redisTimeoutMs', 10, 60_000],
     ['startTimeoutMs', 100, 3_600_000],
+    ['logRepeatIntervalMs', 0, 3_600_000],
   ]);
   const nearCacheMaxStalenessMs =
     options.registry?.nearCacheMaxStalenessMs ?? DEFAULT_REGISTRY_OPTIONS.nearCacheMaxStalenessMs;

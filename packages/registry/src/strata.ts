@@ -14,7 +14,8 @@ import { MemoryAccessRepository } from './private/access-repository';
 import { PrivateTier, type PrivateTierStats } from './private/private-tier';
 import { McpRegistry, type ReadOptions } from './registry/registry';
 import { systemClock } from './runtime/clock';
-import { describeError, silentLogger, type Logger } from './runtime/logger';
+import { describeError, silentLogger } from './runtime/logger';
+import { rateLimitedLogger, type ClosableLogger } from './runtime/rate-limited-logger';
 import type { NearCacheStats } from './stores/tier-near-cache';
 import { ToolsCache } from './stores/tools-cache';
 import { resolveStrataOptions, type StrataOptions } from './strata-options';
@@ -60,7 +61,7 @@ export class Strata {
     /** Live MCP connections (app, user, chat-session scopes). */
     readonly connections: ConnectionManager,
     private readonly feed: EventFeed,
-    private readonly logger: Logger,
+    private readonly logger: ClosableLogger,
     private readonly startTimeoutMs: number,
   ) {}
 
@@ -140,6 +141,7 @@ export class Strata {
       this.registry.close();
       this.privateTier.close();
       if (this.ownsBackend) await this.backend.close();
+      this.logger.close(); // pending repeat counts are written now
     })();
     return this.closing;
   }
@@ -160,8 +162,12 @@ export class Strata {
  */
 export async function createStrata(options: StrataOptions = {}): Promise<Strata> {
   const resolved = resolveStrataOptions(options);
-  const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
+  // Every component logs through one limiter: a repeated line once per kind per interval, with a count.
+  const logger = rateLimitedLogger(options.logger ?? silentLogger, {
+    clock,
+    ...(options.logRepeatIntervalMs === undefined ? {} : { intervalMs: options.logRepeatIntervalMs }),
+  });
   const instanceId = options.instanceId ?? randomBytes(6).toString('hex');
   const repository = options.repository ?? new MemoryAccessRepository();
   const loader = options.loader ?? ((userId: string) => repository.serversForUser(userId));
@@ -174,6 +180,9 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
           logger,
           ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
           ...(options.redisTimeoutMs === undefined ? {} : { timeoutMs: options.redisTimeoutMs }),
+        }).catch((error: unknown) => {
+          logger.close();
+          throw error;
         })
       : createMemoryBackend({
           clock,
@@ -263,6 +272,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
     );
   } catch (error) {
     if (options.backend === undefined) await backend.close().catch(() => undefined);
+    logger.close();
     throw error;
   }
 }
