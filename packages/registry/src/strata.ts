@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { parseServerConfig, StrataError, type ConnectionStateName } from '@strata/config';
+import { parseServerConfig, StrataError, ValidationError, type ConnectionStateName } from '@strata/config';
 import { AccessAdmin } from './admin/access-admin';
 import { StrataAdmin } from './admin/strata-admin';
 import { ChangeReplayer } from './admin/change-replayer';
@@ -90,13 +90,13 @@ export class Strata {
   }
 
   /** The effective set of a user (or the app without `userId`): each name once, app > shared > private. */
-  getServers(options: ReadOptions = {}): Promise<Map<string, StoredServer>> {
-    return this.registry.getServers(options);
+  async getServers(options: ReadOptions = {}): Promise<Map<string, StoredServer>> {
+    return this.registry.getServers(readOptions(options));
   }
 
   /** One server as the user would get it, or undefined. */
-  getServer(name: string, options: ReadOptions = {}): Promise<StoredServer | undefined> {
-    return this.registry.getServer(name, options);
+  async getServer(name: string, options: ReadOptions = {}): Promise<StoredServer | undefined> {
+    return this.registry.getServer(name, readOptions(options));
   }
 
   /**
@@ -104,6 +104,7 @@ export class Strata {
    * tools changes, and this instance's connection state changes. Never a config, env or header.
    */
   subscribe(listener: PublicEventListener): () => void {
+    if (typeof listener !== 'function') throw new StrataError('INVALID_INPUT', 'listener: must be a function');
     return this.feed.subscribe(listener);
   }
 
@@ -275,6 +276,15 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
     logger.close();
     throw error;
   }
+}
+
+/** A read's options: an object (its `userId` is checked by the registry), never null or a primitive. */
+function readOptions(options: ReadOptions): ReadOptions {
+  const value: unknown = options;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('INVALID_OPTIONS', [{ path: 'options', message: 'must be an object' }]);
+  }
+  return options;
 }
 
 /** Settles with `work`, or rejects with `timeoutError()` after `timeoutMs`; the timer is always cleared. */
