@@ -6,7 +6,8 @@ export { createStrata, Strata } from './strata';
 export type { StrataStats } from './strata';
 export type { StrataOptions } from './strata-options';
 export type { StrataAdmin, AdminServer, ServerAccess } from './admin/strata-admin';
-export type { RedisConnection } from './backends/redis-backend';
+export type { RedisConnection, RedisTlsOptions } from './backends/redis-backend';
+export type { BackendHealth } from './backends/backend-health';
 
 export type { StoredServer } from './model/stored-server';
 export type { ReadOptions } from './registry/registry';

@@ -86,9 +86,14 @@ export type { ChangeEvent } from './model/change-event';
 export type { RegistryBackend } from './backends/backend';
 export { createMemoryBackend } from './backends/memory-backend';
 export { createRedisBackend, DEFAULT_REDIS_BACKEND_OPTIONS } from './backends/redis-backend';
-export type { RedisBackendOptions, RedisConnection } from './backends/redis-backend';
+export type { RedisBackendOptions, RedisConnection, RedisTlsOptions } from './backends/redis-backend';
+export { createRedisClients, ioredisOptions, nodeRedisOptions, reconnectDelay } from './backends/redis-clients';
+export type { RedisClientSettings, RedisReconnectOptions } from './backends/redis-clients';
+export type { BackendHealth, HealthListener } from './backends/backend-health';
 
 export { describeError, silentLogger } from './runtime/logger';
+export { DEFAULT_LOG_INTERVAL_MS, rateLimitedLogger } from './runtime/rate-limited-logger';
+export type { ClosableLogger, RateLimitedLoggerOptions } from './runtime/rate-limited-logger';
 export type { Logger } from './runtime/logger';
 
 export { McpRegistry } from './registry/registry';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { parseServerConfig, StrataError, type ConnectionStateName } from '@strata/config';
+import { parseServerConfig, StrataError, ValidationError, type ConnectionStateName } from '@strata/config';
 import { AccessAdmin } from './admin/access-admin';
 import { StrataAdmin } from './admin/strata-admin';
 import { ChangeReplayer } from './admin/change-replayer';
@@ -14,7 +14,8 @@ import { MemoryAccessRepository } from './private/access-repository';
 import { PrivateTier, type PrivateTierStats } from './private/private-tier';
 import { McpRegistry, type ReadOptions } from './registry/registry';
 import { systemClock } from './runtime/clock';
-import { describeError, silentLogger, type Logger } from './runtime/logger';
+import { describeError, silentLogger } from './runtime/logger';
+import { rateLimitedLogger, type ClosableLogger } from './runtime/rate-limited-logger';
 import type { NearCacheStats } from './stores/tier-near-cache';
 import { ToolsCache } from './stores/tools-cache';
 import { resolveStrataOptions, type StrataOptions } from './strata-options';
@@ -60,7 +61,7 @@ export class Strata {
     /** Live MCP connections (app, user, chat-session scopes). */
     readonly connections: ConnectionManager,
     private readonly feed: EventFeed,
-    private readonly logger: Logger,
+    private readonly logger: ClosableLogger,
     private readonly startTimeoutMs: number,
   ) {}
 
@@ -89,13 +90,13 @@ export class Strata {
   }
 
   /** The effective set of a user (or the app without `userId`): each name once, app > shared > private. */
-  getServers(options: ReadOptions = {}): Promise<Map<string, StoredServer>> {
-    return this.registry.getServers(options);
+  async getServers(options: ReadOptions = {}): Promise<Map<string, StoredServer>> {
+    return this.registry.getServers(readOptions(options));
   }
 
   /** One server as the user would get it, or undefined. */
-  getServer(name: string, options: ReadOptions = {}): Promise<StoredServer | undefined> {
-    return this.registry.getServer(name, options);
+  async getServer(name: string, options: ReadOptions = {}): Promise<StoredServer | undefined> {
+    return this.registry.getServer(name, readOptions(options));
   }
 
   /**
@@ -103,6 +104,7 @@ export class Strata {
    * tools changes, and this instance's connection state changes. Never a config, env or header.
    */
   subscribe(listener: PublicEventListener): () => void {
+    if (typeof listener !== 'function') throw new StrataError('INVALID_INPUT', 'listener: must be a function');
     return this.feed.subscribe(listener);
   }
 
@@ -140,6 +142,7 @@ export class Strata {
       this.registry.close();
       this.privateTier.close();
       if (this.ownsBackend) await this.backend.close();
+      this.logger.close(); // pending repeat counts are written now
     })();
     return this.closing;
   }
@@ -160,8 +163,12 @@ export class Strata {
  */
 export async function createStrata(options: StrataOptions = {}): Promise<Strata> {
   const resolved = resolveStrataOptions(options);
-  const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
+  // Every component logs through one limiter: a repeated line once per kind per interval, with a count.
+  const logger = rateLimitedLogger(options.logger ?? silentLogger, {
+    clock,
+    ...(options.logRepeatIntervalMs === undefined ? {} : { intervalMs: options.logRepeatIntervalMs }),
+  });
   const instanceId = options.instanceId ?? randomBytes(6).toString('hex');
   const repository = options.repository ?? new MemoryAccessRepository();
   const loader = options.loader ?? ((userId: string) => repository.serversForUser(userId));
@@ -174,8 +181,15 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
           logger,
           ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
           ...(options.redisTimeoutMs === undefined ? {} : { timeoutMs: options.redisTimeoutMs }),
+        }).catch((error: unknown) => {
+          logger.close();
+          throw error;
         })
-      : createMemoryBackend({ clock, ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }) }));
+      : createMemoryBackend({
+          clock,
+          logger,
+          ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
+        }));
   try {
     const privateTier = new PrivateTier({
       ...options.privateTier,
@@ -261,8 +275,18 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
     );
   } catch (error) {
     if (options.backend === undefined) await backend.close().catch(() => undefined);
+    logger.close();
     throw error;
   }
+}
+
+/** A read's options: an object (its `userId` is checked by the registry), never null or a primitive. */
+function readOptions(options: ReadOptions): ReadOptions {
+  const value: unknown = options;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('INVALID_OPTIONS', [{ path: 'options', message: 'must be an object' }]);
+  }
+  return options;
 }
 
 /** Settles with `work`, or rejects with `timeoutError()` after `timeoutMs`; the timer is always cleared. */

@@ -1,4 +1,14 @@
-import { assertServerName, isPublic, PERMISSION, ValidationError, type Grant } from '@strata/config';
+import {
+  assertServerName,
+  GROUP_ID_PATTERN,
+  isPublic,
+  PERMISSION,
+  RESERVED_WORDS,
+  StrataError,
+  userIdProblem,
+  ValidationError,
+  type Grant,
+} from '@strata/config';
 import { directUsers, type ServerDefinition } from '../private/access-repository';
 import type { AccessRepository } from '../private/access-repository';
 import type { AccessAdmin } from './access-admin';
@@ -50,6 +60,7 @@ export class StrataAdmin {
     author?: string,
     origin?: ServerOrigin,
   ): Promise<AdminServer> {
+    if (author !== undefined) assertText(author, 'author');
     return view(await this.access.createServer(name, config, grantsFor(access), author, origin));
   }
 
@@ -80,6 +91,7 @@ export class StrataAdmin {
    * one or re-shares a private one; `grants` sets them exactly (one database step).
    */
   async setAccess(name: string, access: ServerAccess): Promise<AdminServer> {
+    assertServerName(name);
     accessKind(access);
     const current = await this.access.require(name);
     const shared = isPublic(current.grants);
@@ -106,28 +118,63 @@ export class StrataAdmin {
   }
 
   /** Creates a group (members gain nothing until the group is granted a server). */
-  createGroup(id: string, name: string, members: readonly string[] = []): Promise<void> {
+  async createGroup(id: string, name: string, members: readonly string[] = []): Promise<void> {
+    assertGroupId(id);
+    assertText(name, 'name');
+    assertUserIds(members, 'members');
     return this.repository.createGroup(id, name, members);
   }
 
   /** Adds members to a group: they gain its servers on every instance. */
-  addMembers(groupId: string, userIds: readonly string[]): Promise<string[]> {
+  async addMembers(groupId: string, userIds: readonly string[]): Promise<string[]> {
+    assertGroupId(groupId);
     return this.access.addMembers(groupId, userIds);
   }
 
   /** Removes members from a group: they lose its servers on every instance. */
-  removeMembers(groupId: string, userIds: readonly string[]): Promise<string[]> {
+  async removeMembers(groupId: string, userIds: readonly string[]): Promise<string[]> {
+    assertGroupId(groupId);
     return this.access.removeMembers(groupId, userIds);
   }
 
   /** Deletes a group: its members lose its servers. */
-  deleteGroup(groupId: string): Promise<boolean> {
+  async deleteGroup(groupId: string): Promise<boolean> {
+    assertGroupId(groupId);
     return this.access.removeGroup(groupId);
   }
 
   /** Drops one user's cached private servers on every instance (the next read reloads them). */
   invalidateUser(userId: string): Promise<void> {
     return this.access.invalidateUser(userId);
+  }
+}
+
+/** Free text (an author, a group's display name): 1-256 characters, no control character. */
+function assertText(value: unknown, field: string): asserts value is string {
+  // eslint-disable-next-line no-control-regex
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256 || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new StrataError('INVALID_INPUT', `${field}: must be 1-256 characters of text without control characters`);
+  }
+}
+
+function assertGroupId(groupId: unknown): asserts groupId is string {
+  if (typeof groupId !== 'string' || !GROUP_ID_PATTERN.test(groupId) || RESERVED_WORDS.has(groupId)) {
+    throw new StrataError(
+      'INVALID_INPUT',
+      'groupId: must be 1-128 letters, digits, "_", ".", ":" or "-", not a reserved word',
+    );
+  }
+}
+
+function assertUserIds(userIds: unknown, field: string): void {
+  const problem = Array.isArray(userIds)
+    ? userIds.map((userId, index) => [index, userIdProblem(userId)] as const).find(([, found]) => found)
+    : ([undefined, 'must be an array'] as const);
+  if (problem) {
+    const [index, message] = problem;
+    throw new ValidationError('INVALID_USER_ID', [
+      { path: index === undefined ? field : `${field}.${index}`, message: message ?? '' },
+    ]);
   }
 }
 

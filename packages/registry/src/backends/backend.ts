@@ -6,12 +6,13 @@ import type { Lease } from '../lease/lease';
 import type { PrivateStore } from '../stores/private-store';
 import type { Keyv } from 'keyv';
 import type { ToolsEntry } from '../stores/tools-cache';
+import type { HealthSource } from './backend-health';
 
 /**
  * Everything the registry needs from storage, built once per instance by a factory
  * (`createMemoryBackend`, `createRedisBackend`) and passed in: the registry never builds a client.
  */
-export interface RegistryBackend {
+export interface RegistryBackend extends HealthSource {
   readonly kind: 'memory' | 'redis';
   readonly keys: KeyBuilder;
   readonly bus: ChangeBus;

@@ -6,15 +6,20 @@ import { MemoryChangeBus } from '../bus/change-bus';
 import { MemoryLease } from '../lease/lease';
 import { MemoryPrivateStore } from '../stores/memory-private-store';
 import { systemClock, type Clock } from '../runtime/clock';
+import { describeError, silentLogger, type Logger } from '../runtime/logger';
 import type { RegistryBackend } from './backend';
+import { ALWAYS_HEALTHY } from './backend-health';
 
 /**
  * In-process storage for one instance without Redis. Registries that share one memory backend
  * behave as instances of one deployment (shared stores, one bus).
  */
-export function createMemoryBackend(options: { keyPrefix?: string; clock?: Clock } = {}): RegistryBackend {
+export function createMemoryBackend(
+  options: { keyPrefix?: string; clock?: Clock; logger?: Logger } = {},
+): RegistryBackend {
   const keys = new KeyBuilder(options.keyPrefix);
-  const bus = new MemoryChangeBus();
+  const logger = options.logger ?? silentLogger;
+  const bus = new MemoryChangeBus((error) => logger.error('change bus listener failed', describeError(error)));
   const stores = {
     app: new MemoryTierStore('app', keys, bus),
     shared: new MemoryTierStore('shared', keys, bus),
@@ -34,6 +39,7 @@ export function createMemoryBackend(options: { keyPrefix?: string; clock?: Clock
     toolsKeyv: new Keyv<ToolsEntry>({ namespace: `${keys.prefix}:tools` }),
     privateStore: new MemoryPrivateStore(keys, bus, options.clock ?? systemClock),
     nextVersion: () => Promise.resolve((sequence += 1)),
+    ...ALWAYS_HEALTHY,
     close: () => bus.close(),
   };
 }

@@ -1,6 +1,5 @@
 import { Keyv } from 'keyv';
-import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
-import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import KeyvRedis from '@keyv/redis';
 import { RedisTierStore } from '../stores/redis-tier-store';
 import type { StoredServer } from '../model/stored-server';
 import { withRedisDeadline } from '../redis/redis-errors';
@@ -14,66 +13,59 @@ import { RedisPrivateStore } from '../stores/redis-private-store';
 import type { UserEntry } from '../stores/private-store';
 import type { ToolsEntry } from '../stores/tools-cache';
 import type { RegistryBackend } from './backend';
+import { RedisBackendHealth } from './backend-health';
+import {
+  createRedisClients,
+  DEFAULT_RECONNECT,
+  type RedisClientSettings,
+  type RedisConnection,
+  type RedisReconnectOptions,
+} from './redis-clients';
 
-/** Where Redis is: a standalone URL or cluster seed nodes. */
-export type RedisConnection =
-  { readonly url: string } | { readonly clusterNodes: ReadonlyArray<{ readonly host: string; readonly port: number }> };
+export type { RedisConnection, RedisTlsOptions } from './redis-clients';
 
 export interface RedisBackendOptions {
+  /** Where Redis is, credentials and TLS: given to both clients. */
   readonly connection: RedisConnection;
   /** Prefix of every key and channel. @defaultValue 'strata' */
   readonly keyPrefix?: string;
   /** Deadline of every Redis call, connects included, in ms. @defaultValue 2000 */
   readonly timeoutMs?: number;
+  /** How both clients retry a lost connection. @defaultValue \{ baseDelayMs: 50, maxDelayMs: 1000 \} */
+  readonly reconnect?: Partial<RedisReconnectOptions>;
   readonly logger?: Logger;
 }
 
-export const DEFAULT_REDIS_BACKEND_OPTIONS = { keyPrefix: 'strata', timeoutMs: 2_000 } as const;
+export const DEFAULT_REDIS_BACKEND_OPTIONS = {
+  keyPrefix: 'strata',
+  timeoutMs: 2_000,
+  reconnect: DEFAULT_RECONNECT,
+} as const;
 
 /**
- * Connects the clients one registry instance uses: an ioredis client (scripts, counters, locks),
- * its duplicate for pub/sub, and one `@keyv/redis` adapter per tier namespace over a node-redis
- * client. Offline queues are off, so a command during an outage fails at once instead of waiting.
+ * Connects the clients one registry instance uses, both built from one {@link RedisClientSettings}
+ * (address, credentials, TLS, timeouts, reconnect strategy): an ioredis client (scripts, counters,
+ * locks), its duplicate for pub/sub, and one `@keyv/redis` adapter per Keyv namespace over a
+ * node-redis client. Offline queues are off, so a command during an outage fails at once instead
+ * of waiting. `health()` is ready only when all three connections are.
  */
 export async function createRedisBackend(options: RedisBackendOptions): Promise<RegistryBackend> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_BACKEND_OPTIONS.timeoutMs;
   checkIntegerRanges(options, [['timeoutMs', 10, 60_000]]);
+  checkIntegerRanges(options.reconnect ?? {}, [
+    ['baseDelayMs', 1, 60_000],
+    ['maxDelayMs', 1, 600_000],
+  ]);
   const logger = options.logger ?? silentLogger;
   const keys = new KeyBuilder(options.keyPrefix ?? DEFAULT_REDIS_BACKEND_OPTIONS.keyPrefix);
-  const redisOptions: RedisOptions = {
-    commandTimeout: timeoutMs,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    enableAutoPipelining: true,
-    lazyConnect: true,
-    retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 1_000),
+  const settings: RedisClientSettings = {
+    connection: options.connection,
+    timeoutMs,
+    reconnect: { ...DEFAULT_RECONNECT, ...options.reconnect },
+    name: keys.prefix,
   };
-  const redis =
-    'url' in options.connection
-      ? new Redis(options.connection.url, redisOptions)
-      : new Cluster(
-          options.connection.clusterNodes.map((node) => ({ host: node.host, port: node.port })),
-          {
-            redisOptions,
-            enableOfflineQueue: false,
-            lazyConnect: true,
-            clusterRetryStrategy: redisOptions.retryStrategy,
-          },
-        );
+  const { commands: redis, keyv: nodeRedis } = createRedisClients(settings);
   redis.on('error', (error: unknown) => logger.warn('redis client error', describeError(error)));
-
-  const socket = {
-    connectTimeout: timeoutMs,
-    reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 1_000),
-  };
-  const nodeRedis =
-    'url' in options.connection
-      ? createClient({ url: options.connection.url, socket, disableOfflineQueue: true })
-      : createCluster({
-          rootNodes: options.connection.clusterNodes.map((node) => ({ url: `redis://${node.host}:${node.port}` })),
-          defaults: { socket, disableOfflineQueue: true },
-        });
   nodeRedis.on('error', (error: unknown) => logger.warn('keyv redis client error', describeError(error)));
 
   await withRedisDeadline('connect', timeoutMs, async () => {
@@ -91,6 +83,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   });
 
   const bus = new RedisChangeBus(redis, keys.busChannel(), timeoutMs, logger);
+  const health = new RedisBackendHealth({ commands: redis, subscriber: bus.subscriberConnection, keyv: nodeRedis });
   const tierKeyv = (tier: TierName): Keyv<StoredServer> => {
     const adapter = new KeyvRedis<StoredServer>(nodeRedis, {
       namespace: keys.tierNamespace(tier),
@@ -164,7 +157,11 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     privateStore,
     toolsKeyv,
     nextVersion: () => withRedisDeadline('next version', timeoutMs, () => redis.incr(keys.versionSequenceKey())),
+    health: () => health.health(),
+    onHealthChange: (listener) => health.onHealthChange(listener),
+    whenReady: (ms) => health.whenReady(ms),
     async close() {
+      health.close();
       await bus.close();
       await closeClient(redis, timeoutMs);
       nodeRedis.destroy();

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { ChangeEvent } from '../model/change-event';
 
 export type ChangeListener = (event: ChangeEvent) => void;
@@ -28,14 +27,17 @@ export interface ChangeBus {
   close(): Promise<void>;
 }
 
-/** In-process bus: share one instance between registries of the same process. */
+/**
+ * In-process bus: share one instance between registries of the same process. Listeners are a set,
+ * not an EventEmitter's list: every component of every instance on the bus subscribes (five per
+ * instance), which an emitter reports as a leak past ten (MaxListenersExceededWarning) — a limit
+ * this bus has no use for, rather than one to raise. A listener that throws does not stop the others.
+ */
 export class MemoryChangeBus implements ChangeBus {
   readonly stats: BusStats = { received: 0, malformed: 0, reconnects: 0 };
-  private readonly emitter = new EventEmitter();
+  private readonly listeners = new Set<ChangeListener>();
 
-  constructor() {
-    this.emitter.setMaxListeners(0);
-  }
+  constructor(private readonly onListenerError: (error: unknown) => void = () => undefined) {}
 
   start(): Promise<void> {
     return Promise.resolve();
@@ -43,17 +45,25 @@ export class MemoryChangeBus implements ChangeBus {
 
   publish(event: ChangeEvent): Promise<void> {
     this.stats.received += 1;
-    this.emitter.emit('event', event);
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
     return Promise.resolve();
   }
 
   subscribe(listener: ChangeListener): () => void {
-    this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
+    // A wrapper per subscription: subscribing one function twice gives two deliveries and two removers.
+    const entry: ChangeListener = (event) => listener(event);
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
   }
 
   close(): Promise<void> {
-    this.emitter.removeAllListeners();
+    this.listeners.clear();
     return Promise.resolve();
   }
 }

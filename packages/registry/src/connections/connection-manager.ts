@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { StoredServer } from '../model/stored-server';
 import {
   checkIntegerRanges,
+  RESERVED_WORDS,
   StrataError,
   ValidationError,
   assertServerName,
@@ -180,6 +181,7 @@ export class ConnectionManager {
 
   /** Ends a chat session: its per-session connections close (stdio children end). */
   async endSession(userId: string, sessionId: string): Promise<void> {
+    assertScope({ kind: 'session', userId, sessionId });
     const closing = [...this.slots.values()].filter(
       (slot) => slot.scope.kind === 'session' && slot.scope.userId === userId && slot.scope.sessionId === sessionId,
     );
@@ -438,11 +440,22 @@ export class ConnectionManager {
 }
 
 function assertScope(scope: ConnectionScope): void {
+  const kind: unknown = typeof scope === 'object' && scope !== null ? scope.kind : undefined;
+  if (kind !== 'app' && kind !== 'user' && kind !== 'session') {
+    throw new ValidationError('INVALID_OPTIONS', [
+      { path: 'scope.kind', message: 'must be "app", "user" or "session"' },
+    ]);
+  }
   if (scope.kind === 'app') return;
   assertUserId(scope.userId, 'scope.userId');
-  if (scope.kind === 'session' && !/^[A-Za-z0-9_.:-]{1,128}$/.test(scope.sessionId)) {
+  if (
+    scope.kind === 'session' &&
+    (typeof scope.sessionId !== 'string' ||
+      !/^[A-Za-z0-9_.:-]{1,128}$/.test(scope.sessionId) ||
+      RESERVED_WORDS.has(scope.sessionId))
+  ) {
     throw new ValidationError('INVALID_OPTIONS', [
-      { path: 'scope.sessionId', message: 'must be 1-128 letters, digits, "_", ".", ":" or "-"' },
+      { path: 'scope.sessionId', message: 'must be 1-128 letters, digits, "_", ".", ":" or "-", not a reserved word' },
     ]);
   }
 }

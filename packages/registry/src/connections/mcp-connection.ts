@@ -1,5 +1,8 @@
 import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type {
+  StreamableHTTPClientTransport,
+  StreamableHTTPReconnectionOptions,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   ErrorCode,
@@ -120,15 +123,51 @@ export class McpConnection {
     return result as CallToolResult;
   }
 
-  /** Ends the session: HTTP sessions are terminated on the server, stdio children are ended. */
+  /**
+   * Ends the session: HTTP sessions are terminated on the server (DELETE, within
+   * {@link TERMINATE_TIMEOUT_MS}), stdio children are ended; afterwards no timer or socket of this
+   * connection is left. Also the path of renewal, `endSession`, idle close and removal.
+   */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     const http = this.transport as Partial<StreamableHTTPClientTransport>;
     if (typeof http.terminateSession === 'function' && http.sessionId) {
-      await http.terminateSession().catch(() => undefined);
+      // The DELETE makes the server end this session's event streams (the standalone GET and any
+      // call's POST). The SDK client resumes an event stream that ends while its transport is not
+      // yet aborted: one timer per stream, only the last of which its close() clears, each retried
+      // (1 s, then 1.5 s) — a process lingered 2.5 s after close(). No resumption from here on.
+      stopResumption(http);
+      await withinDeadline(http.terminateSession(), TERMINATE_TIMEOUT_MS);
     }
-    await this.client.close().catch(() => undefined);
+    await this.client.close().catch(() => undefined); // aborts the transport: a DELETE past its deadline too
+  }
+}
+
+/** How long `close()` waits for the server to answer the session's DELETE. */
+export const TERMINATE_TIMEOUT_MS = 1_000;
+
+/**
+ * Makes the SDK's streamable-HTTP transport schedule no more stream resumptions: it reads
+ * `maxRetries` from its reconnection options each time a stream ends (`_scheduleReconnection`),
+ * and with 0 it reports the end through `onerror` instead of setting a timer. The options are not
+ * reachable through the SDK's public surface; test/strata/process-exit.test.ts fails if an SDK
+ * upgrade moves them (the process would linger again).
+ */
+function stopResumption(transport: Partial<StreamableHTTPClientTransport>): void {
+  const internals = transport as { _reconnectionOptions?: StreamableHTTPReconnectionOptions };
+  if (internals._reconnectionOptions)
+    internals._reconnectionOptions = { ...internals._reconnectionOptions, maxRetries: 0 };
+}
+
+/** Waits for `work` (errors ignored) at most `timeoutMs`; the timer is always cleared. */
+async function withinDeadline(work: Promise<unknown>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  try {
+    await Promise.race([work.catch(() => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -33,6 +33,8 @@ export interface PrivateTierStats {
   nearMisses: number;
   /** Reads answered from an expired copy because Redis was unavailable. */
   staleServed: number;
+  /** Users' copies evicted from this process's LRU to stay within `nearCacheMaxUsers`. */
+  nearEvictions: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export class PrivateTier implements PrivateTierSource {
     nearHits: 0,
     nearMisses: 0,
     staleServed: 0,
+    nearEvictions: 0,
   };
   readonly instanceId: string;
   private readonly store: PrivateStore;
@@ -93,6 +96,9 @@ export class PrivateTier implements PrivateTierSource {
       ttlMs: options.nearCacheTtlMs ?? DEFAULT_PRIVATE_TIER_OPTIONS.nearCacheTtlMs,
       maxEntries: options.nearCacheMaxUsers ?? DEFAULT_PRIVATE_TIER_OPTIONS.nearCacheMaxUsers,
       clock: this.clock,
+      onEvict: () => {
+        this.stats.nearEvictions += 1;
+      },
     });
     this.maxCommitAttempts = options.maxCommitAttempts ?? DEFAULT_PRIVATE_TIER_OPTIONS.maxCommitAttempts;
   }

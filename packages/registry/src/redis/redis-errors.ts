@@ -45,6 +45,7 @@ const CONNECTION_ERROR_MESSAGES: readonly RegExp[] = [
   /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY) /, // server: not able to serve right now
   /^Failed to refresh slots cache/, // ioredis cluster
   /^None of startup nodes is available/, // ioredis cluster
+  /^Too many Cluster redirections/, // ioredis cluster: slots moving while a node restarts (found by the soak)
   /^The client is closed$/, // node-redis
   /^Socket closed unexpectedly$/, // node-redis
 ];

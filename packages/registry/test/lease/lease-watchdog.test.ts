@@ -85,6 +85,10 @@ describe('isConnectionError', () => {
     expect(isConnectionError(refused)).toBe(true);
     expect(isConnectionError(new Error('Connection is closed.'))).toBe(true);
     expect(isConnectionError(new Error('LOADING Redis is loading the dataset in memory'))).toBe(true);
+    // ioredis's own message while a restarted cluster node's slots settle (the 30-minute cluster soak).
+    expect(
+      isConnectionError(new Error('Too many Cluster redirections. Last error: ReplyError: MOVED 4623 127.0.0.1:35253')),
+    ).toBe(true);
     expect(isConnectionError(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(
       false,
     );

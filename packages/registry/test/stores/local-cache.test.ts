@@ -42,6 +42,21 @@ describe('LocalCache', () => {
     expect(cache.get('c')).toBe(3);
   });
 
+  it('reports each eviction made to stay within maxEntries, and nothing for deletes, replacements or expiry', () => {
+    const time = clock();
+    let evictions = 0;
+    const cache = new LocalCache<number>({ ttlMs: 100, maxEntries: 3, clock: time, onEvict: () => (evictions += 1) });
+    for (let i = 0; i < 10; i += 1) cache.set(`u${i}`, i);
+    expect(cache.size).toBe(3);
+    expect(evictions).toBe(7);
+    cache.set('u9', 99); // replaced, not evicted
+    cache.delete('u8');
+    time.advance(500); // expired entries stay (for getStale) and are not counted
+    expect(cache.get('u7')).toBeUndefined();
+    expect(evictions).toBe(7);
+    expect(cache.getStale('u9', 1_000)).toBe(99);
+  });
+
   it('keeps nothing when the TTL or the bound is 0', () => {
     for (const options of [
       { ttlMs: 0, maxEntries: 10 },

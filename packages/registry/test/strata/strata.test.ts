@@ -148,6 +148,19 @@ describeEachBackend('createStrata()', (ctx) => {
     expect(stats.connections).toEqual({ connecting: 0, connected: 0, reconnecting: 0, error: 0, closed: 0 });
   });
 
+  it('keeps at most privateTier.nearCacheMaxUsers users in process and counts the evictions in stats()', async () => {
+    const strata = await instance({ privateTier: { nearCacheTtlMs: 10_000, nearCacheMaxUsers: 3 } });
+    for (let i = 0; i < 10; i += 1) await strata.login(`u${i}`);
+    expect(strata.stats().privateTier.nearEvictions).toBe(7);
+    // The three most recent users are served from the process; an evicted one goes to the store.
+    const { nearHits, nearMisses } = strata.stats().privateTier;
+    await strata.getServers({ userId: 'u9' });
+    expect(strata.stats().privateTier.nearHits).toBe(nearHits + 1);
+    await strata.getServers({ userId: 'u0' });
+    expect(strata.stats().privateTier.nearMisses).toBe(nearMisses + 1);
+    expect(strata.stats().privateTier.nearEvictions).toBe(8); // u0 came back and pushed the oldest out
+  });
+
   it('reports connection states as public events and closes connections on close()', async () => {
     const strata = await instance({ instanceId: 'node-c' });
     const fixture = stdioFixtureParams();
