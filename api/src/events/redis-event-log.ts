@@ -97,14 +97,20 @@ export class RedisEventLog implements EventLog {
     return last[0]?.[0];
   }
 
-  private newReader(): Redis | Cluster {
+  /** A connection of its own for the blocking read (connected before use: offline queues are off). */
+  private async newReader(): Promise<Redis | Cluster> {
     const { client } = this.options;
     const commandTimeout = this.blockMs + this.timeoutMs;
     const reader =
       client instanceof Cluster
-        ? client.duplicate(undefined, { redisOptions: { ...client.options.redisOptions, commandTimeout } })
-        : client.duplicate({ commandTimeout, lazyConnect: false });
+        ? client.duplicate(undefined, {
+            lazyConnect: true,
+            redisOptions: { ...client.options.redisOptions, commandTimeout },
+          })
+        : client.duplicate({ commandTimeout, lazyConnect: true });
     reader.on('error', () => undefined); // failures surface on the blocked read, handled in tail()
+    this.reader = reader;
+    await withRedisDeadline('event log connect', this.timeoutMs, () => reader.connect());
     return reader;
   }
 
@@ -112,8 +118,7 @@ export class RedisEventLog implements EventLog {
     let cursor = start;
     while (!this.closed) {
       try {
-        this.reader ??= this.newReader();
-        const reader = this.reader;
+        const reader = this.reader ?? (await this.newReader());
         const reply: Array<[string, StreamEntry[]]> | null = await withRedisDeadline(
           'event log read',
           this.blockMs + this.timeoutMs,
