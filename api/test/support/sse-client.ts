@@ -17,6 +17,9 @@ export class SseClient {
   private readonly abort = new AbortController();
   private done: Promise<void> = Promise.resolve();
   status = 0;
+  /** Comment lines received (heartbeats). */
+  comments = 0;
+  private commentWaiters: Array<() => void> = [];
 
   static async open(url: string, token: string, lastEventId?: string): Promise<SseClient> {
     const client = new SseClient();
@@ -46,6 +49,17 @@ export class SseClient {
         reject(new Error(`no ${what} within ${timeoutMs} ms; got: ${this.events.map((e) => e.event).join(', ')}`));
       }, timeoutMs);
       this.waiters.add(waiter);
+    });
+  }
+
+  /** Resolves at the next comment line (a heartbeat), rejects after `timeoutMs`. */
+  nextComment(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no comment line within ${timeoutMs} ms`)), timeoutMs);
+      this.commentWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
@@ -81,7 +95,11 @@ export class SseClient {
     let event = 'message';
     const data: string[] = [];
     for (const line of block.split('\n')) {
-      if (line.startsWith(':')) continue; // heartbeat comment
+      if (line.startsWith(':')) {
+        this.comments += 1; // heartbeat comment
+        this.commentWaiters.splice(0).forEach((wake) => wake());
+        continue;
+      }
       const colon = line.indexOf(':');
       const field = colon < 0 ? line : line.slice(0, colon);
       const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
