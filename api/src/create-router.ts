@@ -20,6 +20,9 @@ import { ApiMetrics, healthRoutes, type ReadinessCheck } from './routes/ops-rout
 import type { ServerView } from './routes/server-views';
 import { loginHook, userRoutes } from './routes/user-routes';
 
+/** Each `/readyz` check answers within this. */
+const READINESS_TIMEOUT_MS = 2_000;
+
 /** Options of {@link createStrataRouter}. */
 export interface StrataRouterOptions {
   /** A started (or starting) Strata instance; the router never closes it. */
@@ -148,7 +151,7 @@ export async function createStrataRouter(options: StrataRouterOptions): Promise<
     ...(options.readiness ?? []),
   ];
   const ops = Router();
-  ops.use(healthRoutes(checks, options.requestTimeoutMs ?? 2_000, () => shuttingDown));
+  ops.use(healthRoutes(checks, READINESS_TIMEOUT_MS, () => shuttingDown));
   ops.get('/metrics', metrics.handler);
   ops.use(problemHandler(logger));
 

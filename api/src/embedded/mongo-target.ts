@@ -35,24 +35,16 @@ export async function resolveMongo(options: ResolveMongoOptions): Promise<MongoT
   const external = env['MONGO_URI'];
   if (external) return { uri: external, description: 'MONGO_URI', stop: () => Promise.resolve() };
 
-  let memoryFailure: string;
-  try {
-    const dbPath = join(dataDir, 'mongo');
-    mkdirSync(dbPath, { recursive: true });
-    const { MongoMemoryServer } = await import('mongodb-memory-server');
-    const server = await withDeadline(
-      MongoMemoryServer.create({ instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' } }),
-      120_000,
-      () => new Error('mongodb-memory-server did not start within 120 s'),
-    );
-    return {
-      uri: server.getUri(),
-      description: `mongodb-memory-server (data in ${dbPath})`,
-      stop: async () => void (await server.stop({ doCleanup: false })),
-    };
-  } catch (error) {
-    memoryFailure = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    logger.warn(`mongodb-memory-server could not start a mongod (${memoryFailure}); trying FerretDB`);
+  // A data dir a previous run kept with FerretDB stays with FerretDB: the data lives there.
+  const ferretDir = join(dataDir, 'ferretdb');
+  let memoryFailure = 'not tried: a previous run kept its data with FerretDB';
+  if (!existsSync(ferretDir)) {
+    try {
+      return await startMemoryServer(join(dataDir, 'mongo'));
+    } catch (error) {
+      memoryFailure = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      logger.warn(`mongodb-memory-server could not start a mongod (${memoryFailure}); trying FerretDB`);
+    }
   }
 
   const script = join(root, '.ci', 'mongo-server.sh');
@@ -65,7 +57,6 @@ export async function resolveMongo(options: ResolveMongoOptions): Promise<MongoT
         'Set MONGO_URI=mongodb://host:port/ (or MONGOMS_SYSTEM_BINARY=/path/to/mongod), or install Go >= 1.22.',
     );
   }
-  const ferretDir = join(dataDir, 'ferretdb');
   mkdirSync(ferretDir, { recursive: true });
   logger.info('starting FerretDB (the first run builds it from source: 1-3 min)', { dataDir: ferretDir });
   const run = promisify(execFile);
@@ -79,4 +70,26 @@ export async function resolveMongo(options: ResolveMongoOptions): Promise<MongoT
     description: `FerretDB (data in ${ferretDir})`,
     stop: async () => void (await run('bash', [script, 'stop', port], { env: scriptEnv, timeout: 30_000 })),
   };
+}
+
+/** mongodb-memory-server with its data in `dbPath` (kept between runs); its own console noise on failure is held back. */
+async function startMemoryServer(dbPath: string): Promise<MongoTarget> {
+  mkdirSync(dbPath, { recursive: true });
+  const { MongoMemoryServer } = await import('mongodb-memory-server');
+  const warn = console.warn;
+  console.warn = () => undefined; // it prints a stack on a failed download; the caller says why in one line
+  try {
+    const server = await withDeadline(
+      MongoMemoryServer.create({ instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' } }),
+      120_000,
+      () => new Error('mongodb-memory-server did not start within 120 s'),
+    );
+    return {
+      uri: server.getUri(),
+      description: `mongodb-memory-server (data in ${dbPath})`,
+      stop: async () => void (await server.stop({ doCleanup: false })),
+    };
+  } finally {
+    console.warn = warn;
+  }
 }

@@ -18,14 +18,13 @@ export function requestContext(logger: Logger): RequestHandler {
     res.locals['requestId'] = requestId;
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
+    const path = req.path; // before routers rewrite req.url; never the query (it may hold a token)
     res.on('finish', () => {
       const user = res.locals['user'] as { id?: string } | undefined;
       logger.info('http request', {
         requestId,
         method: req.method,
-        route: (req.route as { path?: string } | undefined)?.path
-          ? `${req.baseUrl}${(req.route as { path: string }).path}`
-          : req.path,
+        path,
         status: res.statusCode,
         ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
         ...(user?.id ? { userId: user.id } : {}),
