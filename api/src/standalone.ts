@@ -49,6 +49,11 @@ function jwtSecret(settings: ApiSettings, dataDir: string): string | undefined {
   return secret;
 }
 
+/** index.html is revalidated on every load (it names the hashed bundles); the bundles are cached. */
+function noCacheIndex(res: express.Response, file: string): void {
+  if (file.endsWith('index.html')) res.setHeader('cache-control', 'no-cache');
+}
+
 async function findOrCreateUser(users: UserModel, userId: string): Promise<ApiUser> {
   const existing = await users.findOne({ userId }).maxTimeMS(5_000).lean().exec();
   if (existing) return { id: existing.userId, role: existing.role };
@@ -138,15 +143,27 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<Ru
     cleanups.push(() => router.close());
     app.use(requestContext(logger));
     app.use(router.metricsMiddleware);
-    app.get('/', (_req, res) => {
-      res.json({
-        name: 'strata',
-        instance: strata.instanceId,
-        signIn: settings.devLogin ? 'POST /api/auth/dev-login {"username":"admin"}' : 'Authorization: Bearer <JWT>',
+    const clientDir = path(settings.clientDir);
+    const clientIndex = join(clientDir, 'index.html');
+    const hasClient = existsSync(clientIndex);
+    if (!hasClient) {
+      app.get('/', (_req, res) => {
+        res.json({
+          name: 'strata',
+          instance: strata.instanceId,
+          signIn: settings.devLogin ? 'POST /api/auth/dev-login {"username":"admin"}' : 'Authorization: Bearer <JWT>',
+        });
       });
-    });
+    }
     app.use(router.ops);
     app.use('/api', router.router);
+    if (hasClient) {
+      // The browser client: its files, then index.html for any other GET outside /api (client-side routes).
+      app.use(express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheIndex }));
+      app.get(/^\/(?!api\/|api$).*/, (_req, res) =>
+        res.sendFile(clientIndex, { headers: { 'cache-control': 'no-cache' } }),
+      );
+    }
     app.use(routeNotFound);
     app.use(problemHandler(logger));
 

@@ -13,6 +13,7 @@ export const ENV_DEFAULTS = {
   STRATA_MONGO_DB: 'strata',
   STRATA_DATA_DIR: '.data',
   STRATA_CONFIG: 'config/strata.yaml',
+  STRATA_CLIENT_DIR: 'client/dist',
   STRATA_JWT_SECRET: '',
   STRATA_JWKS_URL: '',
   STRATA_JWT_ISSUER: '',
@@ -45,6 +46,8 @@ export interface ApiSettings {
   readonly mongoDb: string;
   readonly dataDir: string;
   readonly configFile: string;
+  /** The built browser client (`npm run build -w @strata/client`), served at `/` when its index.html exists. */
+  readonly clientDir: string;
   readonly jwtSecret: string | undefined;
   readonly jwksUrl: string | undefined;
   readonly jwtIssuer: string | undefined;
@@ -115,6 +118,7 @@ export function readSettings(env: NodeJS.ProcessEnv): ApiSettings {
     mongoDb: get('STRATA_MONGO_DB'),
     dataDir: get('STRATA_DATA_DIR'),
     configFile: get('STRATA_CONFIG'),
+    clientDir: get('STRATA_CLIENT_DIR'),
     jwtSecret: get('STRATA_JWT_SECRET') || undefined,
     jwksUrl: get('STRATA_JWKS_URL') || undefined,
     jwtIssuer: get('STRATA_JWT_ISSUER') || undefined,

@@ -1,0 +1,28 @@
+import { Badge } from '@mantine/core';
+import type { Tier } from '../api/types';
+
+const TIER_COLOR: Record<Tier, string> = { app: 'grape', shared: 'blue', private: 'teal' };
+const STATE_COLOR: Record<string, string> = {
+  connected: 'green',
+  connecting: 'yellow',
+  reconnecting: 'orange',
+  error: 'red',
+  closed: 'gray',
+  idle: 'gray',
+};
+
+export function TierBadge({ tier }: { tier: Tier }) {
+  return (
+    <Badge color={TIER_COLOR[tier]} variant="light" data-testid="tier">
+      {tier}
+    </Badge>
+  );
+}
+
+export function StateBadge({ state }: { state: string }) {
+  return (
+    <Badge color={STATE_COLOR[state] ?? 'gray'} variant="dot" data-testid="connection">
+      {state}
+    </Badge>
+  );
+}
