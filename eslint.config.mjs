@@ -12,7 +12,7 @@ export default tseslint.config(
   },
   {
     files: ['**/*.ts'],
-    ignores: ['client/**'],
+    ignores: ['client/src/**', 'client/test/**', 'client/vite.config.ts'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
@@ -36,7 +36,7 @@ export default tseslint.config(
   },
   {
     // API tests read JSON answers of the HTTP API (untyped by nature) and assert on their fields.
-    files: ['api/test/**/*.ts'],
+    files: ['api/test/**/*.ts', 'client/e2e/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
@@ -49,7 +49,7 @@ export default tseslint.config(
   },
   {
     // The browser client: DOM libs and JSX, its own tsconfig (client/tsconfig.json).
-    files: ['client/**/*.ts', 'client/**/*.tsx'],
+    files: ['client/src/**/*.{ts,tsx}', 'client/test/**/*.{ts,tsx}', 'client/vite.config.ts'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       globals: { ...globals.browser },

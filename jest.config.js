@@ -42,6 +42,21 @@ module.exports = {
     workspace('registry'),
     workspace('data-schemas', { needsMongo: true }),
     workspace('api', { needsMongo: true, dir: 'api' }),
+    {
+      // The browser client's component tests: jsdom, TSX through the client's own tsconfig.
+      displayName: 'client',
+      rootDir: '<rootDir>/client',
+      testEnvironment: 'jsdom',
+      testMatch: ['<rootDir>/test/**/*.test.ts?(x)'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+      transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: fromRoot('client/tsconfig.jest.json') }] },
+      moduleNameMapper: {
+        '^@strata/config$': fromRoot('packages/config/src/index.ts'),
+        '\\.css$': fromRoot('client/test/style-stub.js'),
+      },
+    },
+    // End to end in Debian's chromium (playwright-core) against two API instances on Redis + MongoDB.
+    { ...workspace('client-e2e', { needsMongo: true, dir: 'client' }), testMatch: ['<rootDir>/e2e/**/*.test.ts'] },
   ],
   globalSetup: '<rootDir>/scripts/jest-global-setup.js',
   globalTeardown: '<rootDir>/scripts/jest-global-teardown.js',

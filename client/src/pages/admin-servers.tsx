@@ -65,8 +65,8 @@ export function AdminServers({ api }: { api: ApiClient }) {
           {describeError(servers.error)}
         </Alert>
       )}
-      {servers.isSuccess && servers.data.servers.length === 0 && <Text c="dimmed">No database servers yet.</Text>}
-      {servers.isSuccess && servers.data.servers.length > 0 && (
+      {servers.data?.servers.length === 0 && <Text c="dimmed">No database servers yet.</Text>}
+      {servers.data && servers.data.servers.length > 0 && (
         <ScrollArea type="auto">
           <Table striped highlightOnHover miw={760} aria-label="All servers" data-testid="admin-servers">
             <Table.Thead>
