@@ -64,7 +64,7 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut: () => v
           <Group gap="sm" wrap="nowrap">
             <Badge
               color={events.status === 'open' ? 'green' : 'orange'}
-              variant="light"
+              variant="filled"
               data-testid="stream-status"
               aria-live="polite"
             >

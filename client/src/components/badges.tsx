@@ -13,7 +13,7 @@ const STATE_COLOR: Record<string, string> = {
 
 export function TierBadge({ tier }: { tier: Tier }) {
   return (
-    <Badge color={TIER_COLOR[tier]} variant="light" data-testid="tier">
+    <Badge color={TIER_COLOR[tier]} variant="filled" data-testid="tier">
       {tier}
     </Badge>
   );

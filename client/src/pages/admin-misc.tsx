@@ -247,7 +247,7 @@ export function EventLog({ log }: { log: readonly LogEntry[] }) {
                   <Table.Td>
                     {entry.event.type}{' '}
                     {entry.replayed && (
-                      <Badge size="xs" variant="outline">
+                      <Badge size="xs" variant="filled" color="gray">
                         replayed
                       </Badge>
                     )}
