@@ -30,17 +30,14 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
   async function checkAccessibility(page: Page, what: string): Promise<void> {
     const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
     await page.addScriptTag({ content: source });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document) => Promise<any> } }).axe;
-      const result = await axe.run(document);
-      return (result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>).map(
-        (violation) => ({
-          id: violation.id,
-          impact: violation.impact,
-          targets: violation.nodes.map((node) => node.target.join(' ')).slice(0, 3),
-        }),
-      );
-    });
+    // Runs in the page (a string: this file is compiled without the DOM library).
+    const violations = await page.evaluate<
+      Array<{ id: string; impact: string; targets: string[] }>
+    >(`axe.run(document).then((result) => result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.slice(0, 3).map((node) => node.target.join(' ')),
+    })))`);
     const bad = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
     expect({ page: what, violations: bad }).toEqual({ page: what, violations: [] });
   }
@@ -54,10 +51,14 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
 
   beforeAll(async () => {
     // What `npm start` serves: the built client.
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], {
-      cwd: join(ROOT, 'client'),
-      stdio: 'inherit',
-    });
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'],
+      {
+        cwd: join(ROOT, 'client'),
+        stdio: 'inherit',
+      },
+    );
     group = await startGroup(2, { redis: 'standalone' });
     a = group.apis[0]!.url;
     balancer = await startBalancer([group.apis[1]!.url, a]);
@@ -154,14 +155,14 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
 
   it('promote and demote are seen live on the user page, the server never shown twice', async () => {
     // Count every rendering of the server on the user page from here on.
-    await userPage.evaluate(() => {
-      const w = window as unknown as { maxShown: number };
-      w.maxShown = 0;
+    await userPage.evaluate(`(() => {
+      window.maxShown = 0;
       const count = () => {
-        w.maxShown = Math.max(w.maxShown, document.querySelectorAll('[data-testid="server-team-notes"]').length);
+        window.maxShown = Math.max(window.maxShown, document.querySelectorAll('[data-testid="server-team-notes"]').length);
       };
+      count();
       new MutationObserver(count).observe(document.body, { childList: true, subtree: true });
-    });
+    })()`);
     await adminAction('team-notes', 'Promote to shared');
     await server(userPage, 'team-notes').getByTestId('tier').getByText('shared').waitFor({ timeout: LIVE_MS });
     await adminPage.getByTestId('admin-server-team-notes').getByText('shared').waitFor();
@@ -171,7 +172,7 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
     await dialog.getByLabel('Keep it for these users').fill(USER);
     await dialog.getByRole('button', { name: 'Demote' }).click();
     await server(userPage, 'team-notes').getByTestId('tier').getByText('private').waitFor({ timeout: LIVE_MS });
-    expect(await userPage.evaluate(() => (window as unknown as { maxShown: number }).maxShown)).toBe(1);
+    expect(await userPage.evaluate('window.maxShown')).toBe(1);
     expect(await server(userPage, 'team-notes').count()).toBe(1);
   }, 60_000);
 
@@ -197,7 +198,11 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
     const created = await call(`${a}/api/admin/servers`, {
       method: 'POST',
       token: adminToken,
-      body: { name: 'while-away', config: { type: 'sse', url: 'https://away.example/sse' }, access: { userIds: [USER] } },
+      body: {
+        name: 'while-away',
+        config: { type: 'sse', url: 'https://away.example/sse' },
+        access: { userIds: [USER] },
+      },
     });
     expect(created.status).toBe(201);
     // The admin page (on A) has the change from the shared event log before the user reconnects.
@@ -224,7 +229,9 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
     await adminPage.getByRole('tab', { name: 'Import' }).click();
     await adminPage
       .getByLabel('File content')
-      .fill('mcpServers:\n  imported-wiki:\n    type: sse\n    url: https://wiki.example/sse\n  bad name:\n    type: sse\n    url: x\n');
+      .fill(
+        'mcpServers:\n  imported-wiki:\n    type: sse\n    url: https://wiki.example/sse\n  bad name:\n    type: sse\n    url: x\n',
+      );
     await adminPage.getByRole('button', { name: 'Preview' }).click();
     const preview = adminPage.getByTestId('import-preview');
     await preview.getByRole('cell', { name: 'imported-wiki' }).waitFor();

@@ -64,7 +64,7 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut: () => v
           <Group gap="sm" wrap="nowrap">
             <Badge
               color={events.status === 'open' ? 'green' : 'orange'}
-              variant="filled"
+              variant="dot"
               data-testid="stream-status"
               aria-live="polite"
             >
@@ -84,6 +84,7 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut: () => v
         <NavLink
           href="#/"
           label="My servers"
+          variant="filled"
           active={current === 'servers'}
           aria-current={current === 'servers' ? 'page' : undefined}
           onClick={nav.close}
@@ -92,6 +93,7 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut: () => v
           <NavLink
             href="#/admin"
             label="Admin"
+            variant="filled"
             active={current === 'admin'}
             aria-current={current === 'admin' ? 'page' : undefined}
             onClick={nav.close}

@@ -23,14 +23,10 @@ export async function startBalancer(initial: readonly string[]): Promise<Balance
       return;
     }
     const url = new URL(req.url ?? '/', target);
-    const upstream = request(
-      url,
-      { method: req.method, headers: { ...req.headers, host: url.host } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
+    const upstream = request(url, { method: req.method, headers: { ...req.headers, host: url.host } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
     upstream.once('error', (error: NodeJS.ErrnoException) => {
       if (!res.headersSent && error.code === 'ECONNREFUSED') forward(req, res, body, index + 1);
       else res.destroy();

@@ -155,13 +155,15 @@ export function MyServers({
       </Title>
       {servers.isPending && <Loader aria-label="Loading servers" />}
       {servers.isError && (
-        <Alert color="red" title={servers.data ? 'Could not refresh your servers' : 'Could not load your servers'} role="alert">
+        <Alert
+          color="red"
+          title={servers.data ? 'Could not refresh your servers' : 'Could not load your servers'}
+          role="alert"
+        >
           {describeError(servers.error)}
         </Alert>
       )}
-      {servers.data?.servers.length === 0 && (
-        <Text c="dimmed">No MCP servers are shared with you yet.</Text>
-      )}
+      {servers.data?.servers.length === 0 && <Text c="dimmed">No MCP servers are shared with you yet.</Text>}
       {servers.data && servers.data.servers.length > 0 && (
         <Accordion variant="separated" value={open} onChange={setOpen} aria-label="Servers" data-testid="server-list">
           {servers.data.servers.map((server) => (
