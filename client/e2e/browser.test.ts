@@ -46,7 +46,7 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
 
   async function adminAction(name: string, item: string): Promise<void> {
     await adminPage.getByRole('button', { name: `Actions for ${name}` }).click();
-    await adminPage.getByRole('menuitem', { name: item }).click();
+    await adminPage.getByRole('menuitem', { name: item, exact: true }).click();
   }
 
   beforeAll(async () => {
@@ -137,7 +137,7 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
     const dialog = adminPage.getByRole('dialog', { name: 'Share team-notes' });
     await dialog.getByLabel('User id').fill(USER);
     await dialog.getByRole('button', { name: 'Add grant' }).click();
-    await dialog.getByRole('cell', { name: `user ${USER}` }).waitFor();
+    await dialog.getByRole('cell', { name: `user ${USER}`, exact: true }).waitFor();
     await checkAccessibility(adminPage, 'share dialog');
     await adminPage.screenshot({ path: join(SCREENSHOTS, 'admin-share.png') });
     await dialog.getByRole('button', { name: 'Save access' }).click();

@@ -1,7 +1,8 @@
 import { Badge } from '@mantine/core';
 import type { Tier } from '../api/types';
 
-const TIER_COLOR: Record<Tier, string> = { app: 'grape', shared: 'blue', private: 'teal' };
+// Shades with white text at WCAG AA contrast (≥ 4.5:1).
+const TIER_COLOR: Record<Tier, string> = { app: 'grape.8', shared: 'blue.8', private: 'teal.9' };
 const STATE_COLOR: Record<string, string> = {
   connected: 'green',
   connecting: 'yellow',

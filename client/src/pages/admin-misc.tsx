@@ -92,7 +92,7 @@ export function ImportPanel({ api }: { api: ApiClient }) {
       />
       <Group>
         <Button
-          variant="light"
+          variant="default"
           onClick={() => run.mutate(true)}
           disabled={content.trim() === ''}
           loading={run.isPending && run.variables}

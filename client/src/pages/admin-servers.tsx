@@ -126,7 +126,7 @@ export function AdminServers({ api }: { api: ApiClient }) {
                           <Menu.Item onClick={() => setDialog({ kind: 'demote', server })}>Demote to private</Menu.Item>
                         )}
                         <Menu.Divider />
-                        <Menu.Item color="red" onClick={() => setDialog({ kind: 'delete', server })}>
+                        <Menu.Item color="red.9" onClick={() => setDialog({ kind: 'delete', server })}>
                           Delete
                         </Menu.Item>
                       </Menu.Dropdown>
@@ -193,7 +193,7 @@ export function AdminServers({ api }: { api: ApiClient }) {
                 Cancel
               </Button>
               <Button
-                color="red"
+                color="red.9"
                 onClick={() => {
                   const name = dialog.server.name;
                   action.mutate({ name, run: () => api.send('DELETE', `/api/admin/servers/${enc(name)}`) });

@@ -101,7 +101,7 @@ export function ShareDialog({
                     <Button
                       size="xs"
                       variant="subtle"
-                      color="red"
+                      color="red.9"
                       onClick={() => setGrants(grants.filter((g) => g !== grant))}
                       aria-label={`Remove ${principalLabel(grant)}`}
                     >
@@ -149,7 +149,7 @@ export function ShareDialog({
             </Text>
           ))}
         <Group justify="space-between">
-          <Button variant="light" onClick={add}>
+          <Button variant="default" onClick={add}>
             Add grant
           </Button>
           <Group>

@@ -67,7 +67,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (token: string, user: Signe
                 minRows={2}
                 styles={{ input: { fontFamily: 'monospace' } }}
               />
-              <Button type="submit" variant="light" loading={busy} disabled={token.trim() === ''}>
+              <Button type="submit" variant="default" loading={busy} disabled={token.trim() === ''}>
                 Use token
               </Button>
             </Stack>
