@@ -100,8 +100,7 @@ export function ShareDialog({
                   <Table.Td>
                     <Button
                       size="xs"
-                      variant="subtle"
-                      color="red.9"
+                      variant="default"
                       onClick={() => setGrants(grants.filter((g) => g !== grant))}
                       aria-label={`Remove ${principalLabel(grant)}`}
                     >
