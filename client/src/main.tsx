@@ -9,12 +9,13 @@ const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: true, staleTime: 5_000 } },
 });
 
-// Mantine's dimmed and error texts (gray 6 and red 6 on white, 3.3:1) fail WCAG AA contrast: darker shades pass.
+// Mantine's dimmed, error and placeholder texts (gray 6, red 6, gray 5 on white) fail WCAG AA contrast: darker shades pass.
 const resolver: CSSVariablesResolver = () => ({
   variables: {},
   light: {
     '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
     '--mantine-color-error': 'var(--mantine-color-red-9)',
+    '--mantine-color-placeholder': 'var(--mantine-color-gray-7)',
   },
   dark: {},
 });

@@ -161,7 +161,7 @@ export function InstancesPanel({ api }: { api: ApiClient }) {
         </Alert>
       )}
       {instances.isSuccess && (
-        <ScrollArea type="auto">
+        <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
           <Table miw={640} aria-label="Instances">
             <Table.Thead>
               <Table.Tr>
@@ -227,7 +227,7 @@ export function EventLog({ log }: { log: readonly LogEntry[] }) {
       {log.length === 0 ? (
         <Text c="dimmed">No events since this page opened.</Text>
       ) : (
-        <ScrollArea h={360} type="auto">
+        <ScrollArea h={360} type="auto" viewportProps={{ tabIndex: 0 }}>
           <Table aria-label="Live events" data-testid="event-log">
             <Table.Thead>
               <Table.Tr>

@@ -67,7 +67,7 @@ export function AdminServers({ api }: { api: ApiClient }) {
       )}
       {servers.data?.servers.length === 0 && <Text c="dimmed">No database servers yet.</Text>}
       {servers.data && servers.data.servers.length > 0 && (
-        <ScrollArea type="auto">
+        <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
           <Table striped highlightOnHover miw={760} aria-label="All servers" data-testid="admin-servers">
             <Table.Thead>
               <Table.Tr>

@@ -90,7 +90,7 @@ function ToolCallForm({
             <Text size="sm" fw={500}>
               Result
             </Text>
-            <Code block data-testid="tool-result">
+            <Code block tabIndex={0} data-testid="tool-result">
               {JSON.stringify(call.data.result, null, 2)}
             </Code>
           </div>
@@ -125,7 +125,9 @@ function ServerTools({ api, server, generation }: { api: ApiClient; server: Serv
           <Text size="xs" c="dimmed">
             Input schema
           </Text>
-          <Code block>{JSON.stringify(tool.inputSchema ?? {}, null, 2)}</Code>
+          <Code block tabIndex={0}>
+            {JSON.stringify(tool.inputSchema ?? {}, null, 2)}
+          </Code>
           <ToolCallForm api={api} server={server.name} tool={tool} perSession={server.config.perSession} />
         </Stack>
       ))}
