@@ -90,6 +90,21 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
     await group?.close();
   });
 
+  it('each instance serves the client at / and for client routes, while unknown /api routes stay problem documents', async () => {
+    for (const path of ['/', '/admin']) {
+      const page = await call(`${a}${path}`);
+      expect({ path, status: page.status, type: page.type }).toEqual({
+        path,
+        status: 200,
+        type: expect.stringContaining('text/html'),
+      });
+      expect(String(page.body)).toContain('<div id="root">');
+    }
+    const missing = await call(`${a}/api/no-such-route`, { token: adminToken });
+    expect(missing.status).toBe(404);
+    expect(missing.type).toContain('application/problem+json');
+  });
+
   it('signs in: the user with the dev sign-in through the balancer (to B), the admin with a pasted token on A', async () => {
     await userPage.goto(balancer.url);
     await userPage.getByLabel('Username (dev sign-in)').waitFor();
@@ -181,6 +196,7 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
   }, 60_000);
 
   it('a tool call from the user page to the shipped stdio MCP server returns its result', async () => {
+    await userPage.screenshot({ path: join(SCREENSHOTS, 'my-servers.png') });
     await server(userPage, 'demo').getByRole('button').first().click();
     const tool = userPage.getByTestId('tool-add');
     await tool.waitFor({ timeout: 30_000 });
@@ -190,7 +206,7 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
     await result.waitFor({ timeout: 30_000 });
     expect(JSON.parse(await result.innerText())).toMatchObject({ structuredContent: { sum: 5 } });
     await checkAccessibility(userPage, 'my servers');
-    await userPage.screenshot({ path: join(SCREENSHOTS, 'my-servers.png') });
+    await userPage.screenshot({ path: join(SCREENSHOTS, 'my-servers-tool-call.png') });
   }, 60_000);
 
   it("the user's stream is cut (B stopped) → the page reconnects to A and shows what happened meanwhile", async () => {
