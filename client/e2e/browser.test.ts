@@ -235,6 +235,10 @@ describe('the browser client on two instances (Redis + MongoDB)', () => {
     await userPage.getByTestId('reconnect-note').waitFor();
     expect(await userPage.getByTestId('reconnect-note').innerText()).toMatch(/[1-9]\d* missed events? replayed/);
     await userPage.getByTestId('event-log').getByText('replayed').first().waitFor();
+    // Close the demo server's tools so the screenshot shows the note and the list.
+    await server(userPage, 'demo').getByRole('button').first().click();
+    await userPage.getByTestId('tool-add').waitFor({ state: 'detached' });
+    await userPage.evaluate('window.scrollTo(0, 0)');
     await userPage.screenshot({ path: join(SCREENSHOTS, 'my-servers-reconnected.png') });
     await checkAccessibility(adminPage, 'admin events');
     await adminPage.screenshot({ path: join(SCREENSHOTS, 'admin-events.png') });
