@@ -129,6 +129,8 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<Ru
       toolTimeoutMs: settings.toolTimeoutMs,
       eventRetention: settings.eventRetention,
       heartbeatMs: settings.heartbeatMs,
+      signInsPerMinute: settings.signInsPerMinute,
+      toolCallsPerMinute: settings.toolCallsPerMinute,
       url,
       ...(settings.devLogin && sign
         ? { devLogin: { sign, findOrCreate: (userId) => findOrCreateUser(User, userId) } }

@@ -13,6 +13,7 @@ export type ApiErrorCode =
   | 'TOOL_REFUSED'
   | 'TOOL_FAILED'
   | 'SHUTTING_DOWN'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export type ProblemCode = ErrorCode | ApiErrorCode;
@@ -52,6 +53,7 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   CAPACITY: 429,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
   CONNECT_FAILED: 502,
   TOOL_FAILED: 502,
