@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import express from 'express';
+import type winston from 'winston';
 import mongoose, { type Connection } from 'mongoose';
 import { createStrata, parseStrataYaml, type Strata } from '@strata/registry';
 import { createModels, createMongoAccessRepository, upsertUser, type UserModel } from '@strata/data-schemas';
@@ -56,10 +57,23 @@ async function findOrCreateUser(users: UserModel, userId: string): Promise<ApiUs
   return { id: created.userId, role: created.role };
 }
 
+/** What {@link startApi} takes besides the environment. */
+export interface StartApiOptions {
+  /** Where log lines go. @defaultValue the console (stderr) */
+  readonly logTransports?: winston.transport[];
+}
+
 /** Starts one instance from the environment (what `npm start` runs). */
-export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<RunningApi> {
+export async function startApi(
+  env: NodeJS.ProcessEnv = process.env,
+  options: StartApiOptions = {},
+): Promise<RunningApi> {
   const settings = readSettings(env);
-  const logger = createApiLogger({ level: settings.logLevel, format: settings.logFormat });
+  const logger = createApiLogger({
+    level: settings.logLevel,
+    format: settings.logFormat,
+    ...(options.logTransports ? { transports: options.logTransports } : {}),
+  });
   const path = (value: string) => (isAbsolute(value) ? value : join(REPO_ROOT, value));
   const dataDir = path(settings.dataDir);
   const secret = jwtSecret(settings, dataDir);

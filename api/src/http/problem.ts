@@ -1,4 +1,5 @@
 import { isStrataError, ValidationError, type ErrorCode, type FieldIssue } from '@strata/config';
+import { scrubMessage } from '../runtime/scrub';
 
 /** Codes the API adds to the library's {@link ErrorCode}s. */
 export type ApiErrorCode =
@@ -112,6 +113,7 @@ export function toProblem(error: unknown, requestId?: string): Problem {
     detail = 'the database is unavailable';
   }
   const status = STATUS_OF[code];
+  detail = scrubMessage(detail);
   return {
     type: `https://strata.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title: code.toLowerCase().replace(/_/g, ' '),
