@@ -3,7 +3,9 @@
 
 export { createStrataRouter } from './create-router';
 export type { StrataRouter, StrataRouterOptions } from './create-router';
-export { startApi, REPO_ROOT } from './standalone';
+export { startApi } from './standalone';
+export { openStrata, REPO_ROOT } from './open-strata';
+export type { OpenStrata } from './open-strata';
 export type { RunningApi, StartApiOptions } from './standalone';
 
 export {
