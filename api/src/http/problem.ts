@@ -93,6 +93,14 @@ export function isDatabaseOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (MONGO_OUTAGE.test(error.name)) return true;
   if (/buffering timed out|Client must be connected|connection .* closed/i.test(error.message)) return true;
+  // A write or query error of the driver whose cause is the network (e.g. MongoBulkWriteError: connect ECONNREFUSED).
+  if (
+    /^Mongo/.test(error.name) &&
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Server selection timed out|Topology is closed/i.test(
+      error.message,
+    )
+  )
+    return true;
   return error.cause !== undefined && error.cause !== error && isDatabaseOutage(error.cause);
 }
 
