@@ -1,4 +1,4 @@
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AccessRepository, Logger, Strata } from '@strata/registry';
 import { silentLogger } from '@strata/registry/internals';
 import { MemoryEventLog, type EventLog } from './events/event-log';
@@ -7,6 +7,7 @@ import { EventStreams } from './events/event-stream';
 import { RedisEventLog } from './events/redis-event-log';
 import { currentUser, requireAdmin, requireUser } from './http/auth';
 import { problemHandler, requestDeadline, routeNotFound } from './http/middleware';
+import { addressKey, createRateLimiter } from './http/rate-limit';
 import {
   InstanceHeartbeat,
   MemoryInstanceStore,
@@ -56,6 +57,10 @@ export interface StrataRouterOptions {
   readonly url?: string;
   /** The dev sign-in route; absent unless given (the standalone server gives it only when enabled). */
   readonly devLogin?: DevLoginOptions;
+  /** Sign-ins per user (or, for the dev sign-in, per address) per minute, across instances with Redis. @defaultValue 60 */
+  readonly signInsPerMinute?: number;
+  /** Tool calls per user per minute, across instances with Redis. @defaultValue 300 */
+  readonly toolCallsPerMinute?: number;
   /** More `/readyz` checks (the database, …); Redis and the app tier are always checked. */
   readonly readiness?: readonly ReadinessCheck[];
 }
@@ -133,8 +138,26 @@ export async function createStrataRouter(options: StrataRouterOptions): Promise<
   const router = Router();
   router.use(express.json({ limit: options.bodyLimit ?? '100kb', strict: true }));
   router.use(requestDeadline(options.requestTimeoutMs ?? 10_000, (path) => path === '/events'));
+  const limiter = (what: string, limit: number, key: (req: Request, res: Response) => string) =>
+    createRateLimiter({
+      what,
+      limit,
+      key,
+      redis,
+      prefix: `${prefix}:rl:${what.replace(/\W/g, '')}:`,
+      timeoutMs: strata.backend.timeoutMs,
+    });
+  const userKey = (_req: Request, res: Response) => `user:${currentUser(res).id}`;
+  const signInLimit = options.signInsPerMinute ?? 60;
+  router.post('/auth/dev-login', limiter('dev sign-ins', signInLimit, addressKey));
   router.use(options.authenticate);
   if (options.devLogin) router.use(devLoginRoutes(ctx, options.devLogin));
+  router.post('/auth/login', requireUser, limiter('sign-ins', signInLimit, userKey));
+  router.post(
+    ['/servers/:name/tools/:tool/call', '/sessions/:sessionId/servers/:name/tools/:tool/call'],
+    requireUser,
+    limiter('tool calls', options.toolCallsPerMinute ?? 300, userKey),
+  );
   router.get(
     '/events',
     requireUser,

@@ -3,8 +3,10 @@
 
 export { createStrataRouter } from './create-router';
 export type { StrataRouter, StrataRouterOptions } from './create-router';
-export { startApi, REPO_ROOT } from './standalone';
-export type { RunningApi } from './standalone';
+export { startApi } from './standalone';
+export { openStrata, REPO_ROOT } from './open-strata';
+export type { OpenStrata } from './open-strata';
+export type { RunningApi, StartApiOptions } from './standalone';
 
 export {
   bearerAuth,
@@ -31,4 +33,5 @@ export type { DevLoginOptions } from './routes/auth-routes';
 export { readSettings, ENV_DEFAULTS, SettingsError } from './runtime/api-env';
 export type { ApiSettings } from './runtime/api-env';
 export { createApiLogger } from './runtime/logger';
+export { scrubMessage } from './runtime/scrub';
 export { DEMO, seedDemo } from './embedded/seed';

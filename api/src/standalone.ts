@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import express from 'express';
-import mongoose, { type Connection } from 'mongoose';
-import { createStrata, parseStrataYaml, type Strata } from '@strata/registry';
-import { createModels, createMongoAccessRepository, upsertUser, type UserModel } from '@strata/data-schemas';
-import { resolveMongo, type MongoTarget } from './embedded/mongo-target';
+import type winston from 'winston';
+import type { Strata } from '@strata/registry';
+import { upsertUser, type UserModel } from '@strata/data-schemas';
+import type { MongoTarget } from './embedded/mongo-target';
 import { seedDemo } from './embedded/seed';
 import { bearerAuth, createTokenSigner, createTokenVerifier, type ApiUser } from './http/auth';
 import { problemHandler, requestContext, routeNotFound } from './http/middleware';
@@ -15,9 +15,7 @@ import { readSettings, SettingsError, type ApiSettings } from './runtime/api-env
 import { withDeadline } from './runtime/deadline';
 import { createApiLogger } from './runtime/logger';
 import { createStrataRouter, type StrataRouter } from './create-router';
-
-/** The repo root: `api/src/..` /.. */
-export const REPO_ROOT = resolve(__dirname, '..', '..');
+import { fromRoot, openStrata } from './open-strata';
 
 /** A running standalone server. */
 export interface RunningApi {
@@ -61,50 +59,44 @@ async function findOrCreateUser(users: UserModel, userId: string): Promise<ApiUs
   return { id: created.userId, role: created.role };
 }
 
+/** What {@link startApi} takes besides the environment. */
+export interface StartApiOptions {
+  /** Where log lines go. @defaultValue the console (stderr) */
+  readonly logTransports?: winston.transport[];
+}
+
 /** Starts one instance from the environment (what `npm start` runs). */
-export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<RunningApi> {
+export async function startApi(
+  env: NodeJS.ProcessEnv = process.env,
+  options: StartApiOptions = {},
+): Promise<RunningApi> {
   const settings = readSettings(env);
-  const logger = createApiLogger({ level: settings.logLevel, format: settings.logFormat });
-  const path = (value: string) => (isAbsolute(value) ? value : join(REPO_ROOT, value));
-  const dataDir = path(settings.dataDir);
+  const logger = createApiLogger({
+    level: settings.logLevel,
+    format: settings.logFormat,
+    ...(options.logTransports ? { transports: options.logTransports } : {}),
+  });
+  const dataDir = fromRoot(settings.dataDir);
   const secret = jwtSecret(settings, dataDir);
   const verify = createTokenVerifier({
     ...(settings.jwksUrl ? { jwksUrl: settings.jwksUrl } : { secret: secret ?? '' }),
     ...(settings.jwtIssuer ? { issuer: settings.jwtIssuer } : {}),
     ...(settings.jwtAudience ? { audience: settings.jwtAudience } : {}),
   });
-  const configFile = path(settings.configFile);
-  const { servers: appServers } = parseStrataYaml(readFileSync(configFile, 'utf8'), configFile);
-
   const cleanups: Array<() => Promise<unknown>> = [];
   const unwind = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const mongo = await resolveMongo({ env, dataDir, root: REPO_ROOT, logger });
-    cleanups.push(() => mongo.stop());
-    const connection: Connection = await mongoose
-      .createConnection(mongo.uri, {
-        dbName: settings.mongoDb,
-        serverSelectionTimeoutMS: 5_000,
-        socketTimeoutMS: 15_000,
-      })
-      .asPromise();
-    cleanups.push(() => connection.close());
-    const repository = await createMongoAccessRepository(connection);
-    const { User } = createModels(connection);
-
-    const strata = await createStrata({
-      ...(settings.redis ? { redis: settings.redis } : {}),
-      keyPrefix: settings.keyPrefix,
-      appServers,
+    const {
+      strata,
       repository,
-      logger,
-      ...(settings.instanceId ? { instanceId: settings.instanceId } : {}),
-      connections: { env: { ...env, STRATA_HOME: REPO_ROOT, STRATA_NODE: process.execPath } },
-    });
-    cleanups.push(() => strata.close());
-    await strata.start();
+      users: User,
+      connection,
+      mongo,
+      close: closeStrata,
+    } = await openStrata(settings, env, logger);
+    cleanups.push(closeStrata);
     const { seeded } = settings.seed ? await seedDemo(strata, User) : { seeded: false };
 
     const app = express();
@@ -134,6 +126,8 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<Ru
       toolTimeoutMs: settings.toolTimeoutMs,
       eventRetention: settings.eventRetention,
       heartbeatMs: settings.heartbeatMs,
+      signInsPerMinute: settings.signInsPerMinute,
+      toolCallsPerMinute: settings.toolCallsPerMinute,
       url,
       ...(settings.devLogin && sign
         ? { devLogin: { sign, findOrCreate: (userId) => findOrCreateUser(User, userId) } }

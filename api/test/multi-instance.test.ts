@@ -186,3 +186,39 @@ function compareIds(a: string | undefined, b: string | undefined): number {
   const [bm = 0n, bs = 0n] = (b ?? '0-0').split('-').map(BigInt);
   return am === bm ? Number(as - bs) : am < bm ? -1 : 1;
 }
+
+describe('rate limits shared across instances (Redis store)', () => {
+  let group: ApiGroup;
+  beforeAll(async () => {
+    group = await startGroup(2, { env: { STRATA_SIGNIN_RATE_PER_MIN: '3', STRATA_TOOL_CALL_RATE_PER_MIN: '2' } });
+  }, 60_000);
+  afterAll(() => group.close());
+
+  it("a user's 4th sign-in in a minute, on either instance, is a 429 RATE_LIMITED problem; other users are not affected", async () => {
+    const [one, two] = group.apis.map((api) => api.url) as [string, string];
+    const token = await tokenFor('quinn');
+    const statuses: number[] = [];
+    for (const url of [one, two, one])
+      statuses.push((await call(`${url}/api/auth/login`, { method: 'POST', token, body: {} })).status);
+    expect(statuses).toEqual([200, 200, 200]);
+    const limited = await call(`${two}/api/auth/login`, { method: 'POST', token, body: {} });
+    expect(limited.status).toBe(429);
+    expect(limited.type).toContain('application/problem+json');
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(
+      (await call(`${one}/api/auth/login`, { method: 'POST', token: await tokenFor('rosa'), body: {} })).status,
+    ).toBe(200);
+  });
+
+  it('tool calls are limited per user across instances', async () => {
+    const [one, two] = group.apis.map((api) => api.url) as [string, string];
+    const token = await tokenFor('sam');
+    // The server does not exist for sam: each call is counted, then answered 404.
+    const first = await call(`${one}/api/servers/nope/tools/x/call`, { method: 'POST', token, body: {} });
+    const second = await call(`${two}/api/servers/nope/tools/x/call`, { method: 'POST', token, body: {} });
+    expect([first.status, second.status]).toEqual([404, 404]);
+    const third = await call(`${one}/api/servers/nope/tools/x/call`, { method: 'POST', token, body: {} });
+    expect(third.status).toBe(429);
+    expect(third.body.code).toBe('RATE_LIMITED');
+  });
+});

@@ -1,4 +1,5 @@
 import { isStrataError, ValidationError, type ErrorCode, type FieldIssue } from '@strata/config';
+import { scrubMessage } from '../runtime/scrub';
 
 /** Codes the API adds to the library's {@link ErrorCode}s. */
 export type ApiErrorCode =
@@ -13,6 +14,7 @@ export type ApiErrorCode =
   | 'TOOL_REFUSED'
   | 'TOOL_FAILED'
   | 'SHUTTING_DOWN'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export type ProblemCode = ErrorCode | ApiErrorCode;
@@ -52,6 +54,7 @@ export const STATUS_OF: Readonly<Record<ProblemCode, number>> = {
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   CAPACITY: 429,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
   CONNECT_FAILED: 502,
   TOOL_FAILED: 502,
@@ -90,6 +93,14 @@ export function isDatabaseOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (MONGO_OUTAGE.test(error.name)) return true;
   if (/buffering timed out|Client must be connected|connection .* closed/i.test(error.message)) return true;
+  // A write or query error of the driver whose cause is the network (e.g. MongoBulkWriteError: connect ECONNREFUSED).
+  if (
+    /^Mongo/.test(error.name) &&
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Server selection timed out|Topology is closed/i.test(
+      error.message,
+    )
+  )
+    return true;
   return error.cause !== undefined && error.cause !== error && isDatabaseOutage(error.cause);
 }
 
@@ -110,6 +121,7 @@ export function toProblem(error: unknown, requestId?: string): Problem {
     detail = 'the database is unavailable';
   }
   const status = STATUS_OF[code];
+  detail = scrubMessage(detail);
   return {
     type: `https://strata.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title: code.toLowerCase().replace(/_/g, ' '),

@@ -27,6 +27,8 @@ export const ENV_DEFAULTS = {
   STRATA_SHUTDOWN_TIMEOUT_MS: '10000',
   STRATA_EVENT_RETENTION: '10000',
   STRATA_SSE_HEARTBEAT_MS: '15000',
+  STRATA_SIGNIN_RATE_PER_MIN: '60',
+  STRATA_TOOL_CALL_RATE_PER_MIN: '300',
   LOG_LEVEL: 'info',
   LOG_FORMAT: '',
 } as const;
@@ -63,6 +65,8 @@ export interface ApiSettings {
   readonly shutdownTimeoutMs: number;
   readonly eventRetention: number;
   readonly heartbeatMs: number;
+  readonly signInsPerMinute: number;
+  readonly toolCallsPerMinute: number;
   readonly logLevel: string;
   readonly logFormat: 'json' | 'pretty';
 }
@@ -132,6 +136,8 @@ export function readSettings(env: NodeJS.ProcessEnv): ApiSettings {
     shutdownTimeoutMs: integer(get('STRATA_SHUTDOWN_TIMEOUT_MS'), 'STRATA_SHUTDOWN_TIMEOUT_MS', 100, 120_000),
     eventRetention: integer(get('STRATA_EVENT_RETENTION'), 'STRATA_EVENT_RETENTION', 10, 10_000_000),
     heartbeatMs: integer(get('STRATA_SSE_HEARTBEAT_MS'), 'STRATA_SSE_HEARTBEAT_MS', 100, 600_000),
+    signInsPerMinute: integer(get('STRATA_SIGNIN_RATE_PER_MIN'), 'STRATA_SIGNIN_RATE_PER_MIN', 1, 1_000_000),
+    toolCallsPerMinute: integer(get('STRATA_TOOL_CALL_RATE_PER_MIN'), 'STRATA_TOOL_CALL_RATE_PER_MIN', 1, 1_000_000),
     logLevel: get('LOG_LEVEL'),
     logFormat,
   };

@@ -1,5 +1,6 @@
 import winston from 'winston';
 import type { Logger } from '@strata/registry';
+import { scrubMessage } from './scrub';
 
 /** Options of {@link createApiLogger}. */
 export interface ApiLoggerOptions {
@@ -16,8 +17,11 @@ const SECRET_KEYS = /^(authorization|cookie|set-cookie|token|access_token|id_tok
 
 const redact = winston.format((info) => {
   for (const key of Object.keys(info)) {
+    const value: unknown = info[key];
     if (SECRET_KEYS.test(key)) info[key] = '***';
+    else if (typeof value === 'string') info[key] = scrubMessage(value);
   }
+  if (typeof info.message === 'string') info.message = scrubMessage(info.message);
   return info;
 });
 

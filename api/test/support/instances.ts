@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
-import { createTokenSigner, startApi, type ApiUser, type RunningApi } from '@strata/api';
+import { createTokenSigner, startApi, type ApiUser, type RunningApi, type StartApiOptions } from '@strata/api';
 
 /** The HS256 secret every test instance shares (tests mint their own tokens with it). */
 export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-bytes-0123456789';
@@ -25,7 +25,11 @@ export interface ApiGroup {
  */
 export async function startGroup(
   count: number,
-  options: { readonly redis?: 'standalone' | 'cluster' | 'memory'; readonly env?: NodeJS.ProcessEnv } = {},
+  options: {
+    readonly redis?: 'standalone' | 'cluster' | 'memory';
+    readonly env?: NodeJS.ProcessEnv;
+    readonly start?: StartApiOptions;
+  } = {},
 ): Promise<ApiGroup> {
   const mongoUri = process.env['MONGO_URI'];
   if (!mongoUri) throw new Error('MONGO_URI is unset: run the tests through the root jest.config.js');
@@ -60,7 +64,7 @@ export async function startGroup(
   const apis: RunningApi[] = [];
   const db = await mongoose.createConnection(mongoUri, { dbName, serverSelectionTimeoutMS: 5_000 }).asPromise();
   try {
-    for (let index = 0; index < count; index += 1) apis.push(await startApi(env));
+    for (let index = 0; index < count; index += 1) apis.push(await startApi(env, options.start));
   } catch (error) {
     await Promise.all(apis.map((api) => api.close()));
     await db.close();
