@@ -137,7 +137,7 @@ export async function startApi(
     cleanups.push(() => router.close());
     app.use(requestContext(logger));
     app.use(router.metricsMiddleware);
-    const clientDir = path(settings.clientDir);
+    const clientDir = fromRoot(settings.clientDir);
     const clientIndex = join(clientDir, 'index.html');
     const hasClient = existsSync(clientIndex);
     if (!hasClient) {
