@@ -30,6 +30,9 @@ const CONFIG_FLOORS = ['errors', 'names', 'access', 'network', 'schema', 'format
 /** Data-schemas floors, bottom to top; the files directly in src/ sit above the last one. */
 const DATA_SCHEMAS_FLOORS = ['crypto', 'models', 'repository'];
 
+/** API floors, bottom to top; the files directly in api/src/ (router factory, server) sit above the last one. */
+const API_FLOORS = ['runtime', 'http', 'events', 'instances', 'routes', 'embedded'];
+
 /** Packages @strata/config must never pull in (it is bundled for the browser). */
 const CONFIG_FORBIDDEN_PACKAGES = ['ioredis', '@keyv/redis', 'keyv', 'mongoose', '@modelcontextprotocol/sdk'];
 
@@ -52,10 +55,11 @@ function packagePathPattern(names) {
  * One rule per (floor, higher floor) pair, plus one per floor for the top-level files.
  * @param {string} packageName folder name under packages/
  * @param {string[]} floors bottom to top
+ * @param {string} [srcDir] the package's source folder from the repo root
  * @returns {import('dependency-cruiser').IForbiddenRuleType[]}
  */
-function floorRules(packageName, floors) {
-  const src = `^packages/${packageName}/src/`;
+function floorRules(packageName, floors, srcDir = `packages/${packageName}/src`) {
+  const src = `^${escapeRegExp(srcDir)}/`;
   return floors.flatMap((floor, index) => {
     const higherFloors = floors.slice(index + 1);
     const from = { path: `${src}${floor}/` };
@@ -95,6 +99,7 @@ module.exports = {
     ...floorRules('registry', REGISTRY_FLOORS),
     ...floorRules('config', CONFIG_FLOORS),
     ...floorRules('data-schemas', DATA_SCHEMAS_FLOORS),
+    ...floorRules('api', API_FLOORS, 'api/src'),
     {
       name: 'config-no-node-core',
       severity: 'error',

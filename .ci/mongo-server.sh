@@ -21,6 +21,8 @@
 # Environment knobs:
 #   STRATA_CACHE_DIR   binary cache (default: $HOME/.cache/strata)
 #   STRATA_MONGO_WAIT  seconds to wait for the server to accept TCP (default 60)
+#   STRATA_MONGO_DATA_DIR  keep the SQLite data in this folder between runs (created when
+#                      missing, never wiped); default: /tmp/strata-mongo-PORT.data, wiped on start
 #
 # Known FerretDB v1.24 gaps (vs real MongoDB): no transactions, no change
 # streams, no $lookup, no TTL / partial / text indexes, no Decimal128 (the
@@ -192,7 +194,7 @@ fi
 
 PIDFILE="/tmp/strata-mongo-${PORT}.pid"
 LOGFILE="/tmp/strata-mongo-${PORT}.log"
-DATADIR="/tmp/strata-mongo-${PORT}.data"
+DATADIR="${STRATA_MONGO_DATA_DIR:-/tmp/strata-mongo-${PORT}.data}"
 
 print_result() {
   echo "MONGO_URI=mongodb://127.0.0.1:${PORT}"
@@ -212,7 +214,7 @@ fi
 port_open "$PORT" && die "port ${PORT} is already in use by another process"
 
 # ---------------------------------------------------------------- start
-rm -rf "$DATADIR"
+[[ -n "${STRATA_MONGO_DATA_DIR:-}" ]] || rm -rf "$DATADIR"
 mkdir -p "$DATADIR"
 : >"$LOGFILE"
 

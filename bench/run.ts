@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { run as api } from './api.bench';
 import { run as connections } from './connections.bench';
 import { run as data } from './data.bench';
 import { run as privateTier } from './private.bench';
@@ -12,6 +13,11 @@ interface Bench {
 
 /** Every bench, by the name `npm run bench -- <name>` takes. Add a line here for a new `*.bench.ts`. */
 const BENCHES: Readonly<Record<string, Bench>> = {
+  api: {
+    description:
+      'three API instances: GET /api/servers req/s p50/p99 vs an Express hello route, sign-in storm, SSE fan-out to 1,000 streams',
+    run: api,
+  },
   connections: {
     description: 'connect storm (500 gets over 50 HTTP servers, single-flight); warm get() vs an MCP echo round trip',
     run: connections,
