@@ -4,7 +4,6 @@ import {
   createMemoryBackend,
   ToolsCache,
   type RegistryBackend,
-  type ServerConfig,
   type StoredServer,
 } from '@strata/registry/internals';
 import { randomBytes } from 'node:crypto';
@@ -45,7 +44,7 @@ describe('user variables → per-user connection', () => {
         requiresOAuth: false,
         perSession: false,
         enabled: true,
-      } as ServerConfig,
+      },
     };
     connections = new ConnectionManager({
       registry: { getServer: (name) => Promise.resolve(name === 'crm' ? crm : undefined) },
