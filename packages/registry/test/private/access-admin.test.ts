@@ -112,14 +112,16 @@ function adminSuite(topology: () => RedisTopology | undefined, keyPrefix: () => 
     const b = await instance();
     await a.admin.addPrivateServer('notes', stdioConfig(), ['u1']);
     let stop = false;
-    const reads = { count: 0, missing: 0, wrongTier: 0 };
+    const reads = { count: 0, missing: 0, wrongTier: 0, shared: 0, private: 0 };
     const reader = async (registry: McpRegistry): Promise<void> => {
       while (!stop) {
         const servers = await registry.getServers({ userId: 'u1' });
         reads.count += 1;
         const notes = servers.get('notes');
         if (!notes) reads.missing += 1;
-        else if (notes.tier !== 'private' && notes.tier !== 'shared') reads.wrongTier += 1;
+        else if (notes.tier === 'private') reads.private += 1;
+        else if (notes.tier === 'shared') reads.shared += 1;
+        else reads.wrongTier += 1;
         await new Promise((resolve) => setImmediate(resolve));
       }
     };
@@ -131,7 +133,9 @@ function adminSuite(topology: () => RedisTopology | undefined, keyPrefix: () => 
     expect((await a.registry.getServers({ userId: 'u2' })).has('notes')).toBe(false);
     stop = true;
     await Promise.all(readers);
-    expect(reads.count).toBeGreaterThan(1_000);
+    // The readers ran through the moves (they saw the server in both tiers), however fast the host is.
+    expect(reads.shared).toBeGreaterThan(0);
+    expect(reads.private).toBeGreaterThan(0);
     expect(reads).toMatchObject({ missing: 0, wrongTier: 0 });
     expect((await a.registry.getServers({ userId: 'u1' })).get('notes')?.tier).toBe('private');
   });
