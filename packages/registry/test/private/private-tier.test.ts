@@ -63,18 +63,20 @@ function privateTierSuite(topology: () => RedisTopology | undefined, keyPrefix: 
 
   it('a loader slower than the lock TTL keeps its lease (watchdog); waiters do not fail', async () => {
     db.grant('u1', 'alpha');
+    // 400 ms: renewals every TTL/3 keep it with margin on a loaded host (150 ms lost it under load).
+    const ttl = 400;
     let releaseLoader = (): void => undefined;
     const slowLoader = async (userId: string) => {
       const rows = await db.load(userId);
       // The loader takes four lock TTLs: without the watchdog the lock would expire three times.
       await new Promise<void>((resolve) => {
         releaseLoader = resolve;
-        setTimeout(resolve, 4 * 150);
+        setTimeout(resolve, 4 * ttl);
       });
       return rows;
     };
-    const a = await instance({ lockTtlMs: 150, loader: slowLoader, loadTimeoutMs: 5_000 });
-    const b = await instance({ lockTtlMs: 150, loadTimeoutMs: 5_000 });
+    const a = await instance({ lockTtlMs: ttl, loader: slowLoader, loadTimeoutMs: 5_000 });
+    const b = await instance({ lockTtlMs: ttl, loadTimeoutMs: 5_000 });
     const first = a.tier.ensureLoaded('u1');
     await new Promise((resolve) => setImmediate(resolve));
     const waiters = Array.from({ length: 20 }, () => b.tier.ensureLoaded('u1'));
