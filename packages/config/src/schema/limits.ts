@@ -1,4 +1,4 @@
-import { LimitError } from '../errors/strata-error';
+import { LimitError, ValidationError } from '../errors/strata-error';
 
 /**
  * Documented maxima. Every one is checked before the schema runs, so an oversized input is refused
@@ -70,6 +70,13 @@ export function checkConfigLimits(input: unknown, pathPrefix = '', source?: stri
     throw new LimitError(limit, LIMITS[limit], path, what, source);
   };
   const bytes = jsonBytes(input);
+  if (bytes === Number.POSITIVE_INFINITY) {
+    throw new ValidationError(
+      'INVALID_CONFIG',
+      [{ path: pathPrefix === '' ? 'config' : pathPrefix, message: 'must be plain JSON data (no cycles, no BigInt)' }],
+      source,
+    );
+  }
   if (bytes > MAX_CONFIG_BYTES) fail('MAX_CONFIG_BYTES', pathPrefix, `a config of ${bytes} bytes`);
   if (typeof input !== 'object' || input === null) return;
   const config = input as Record<string, unknown>;

@@ -27,6 +27,7 @@ const ALLOWED_CODES = new Set([
   'INVALID_CONFIG',
   'INVALID_ACCESS',
   'NOT_FOUND',
+  'LIMIT_EXCEEDED', // a 1 MB config is over MAX_CONFIG_BYTES (@strata/config limits)
 ]);
 
 function cyclic(): Record<string, unknown> {
