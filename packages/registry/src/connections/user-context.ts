@@ -1,4 +1,4 @@
-import type { ServerConfig } from '@strata/config';
+import { USER_API_KEY_VARIABLE, USER_CONTEXT_FIELDS, type ServerConfig } from '@strata/config';
 
 /**
  * The signed-in user a user- or session-scope connection is made for (the API fills it from its
@@ -26,26 +26,11 @@ export interface ConnectionUser {
   readonly termsAccepted?: boolean;
 }
 
-/** The user fields a `{{LIBRECHAT_USER_*}}` placeholder may name (LibreChat's `ALLOWED_USER_FIELDS`). */
-export const USER_PLACEHOLDER_FIELDS = [
-  'id',
-  'name',
-  'username',
-  'email',
-  'provider',
-  'role',
-  'googleId',
-  'facebookId',
-  'openidId',
-  'samlId',
-  'ldapId',
-  'githubId',
-  'discordId',
-  'appleId',
-  'emailVerified',
-  'twoFactorEnabled',
-  'termsAccepted',
-] as const satisfies ReadonlyArray<keyof ConnectionUser>;
+/**
+ * The user fields a `{{LIBRECHAT_USER_*}}` placeholder may name (LibreChat's `ALLOWED_USER_FIELDS`):
+ * `@strata/config`'s list, checked here to name only fields of {@link ConnectionUser}.
+ */
+export const USER_PLACEHOLDER_FIELDS: ReadonlyArray<keyof ConnectionUser> = USER_CONTEXT_FIELDS;
 
 /**
  * What a caller passes with a user- or session-scope `get`: who the user is and their stored
@@ -87,4 +72,4 @@ export type ConnectionConfig = ServerConfig & {
  * The variable a user's own API key may also be read from (`@strata/config`'s
  * `USER_API_KEY_VARIABLE`): `context.apiKey` wins, then `context.vars.MCP_API_KEY`.
  */
-export const USER_API_KEY_VARIABLE = 'MCP_API_KEY';
+export { USER_API_KEY_VARIABLE };
