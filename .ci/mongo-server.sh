@@ -109,7 +109,15 @@ write_patch() {
 PATCH
 }
 
-binary_ok() { [[ -x "$BIN" ]] && "$BIN" --version 2>/dev/null | grep -qx "version: ${FERRETDB_VERSION}"; }
+# The output is captured before it is searched: `--version | grep -q` under `set -o pipefail` fails
+# whenever grep exits at the first line before FerretDB has written the rest (SIGPIPE), which made a
+# loaded machine rebuild a good binary and then refuse it.
+binary_ok() {
+  local out
+  [[ -x "$BIN" ]] || return 1
+  out="$("$BIN" --version 2>/dev/null)" || return 1
+  grep -qx "version: ${FERRETDB_VERSION}" <<<"$out"
+}
 
 build_ferretdb() {
   local go work src started

@@ -47,6 +47,15 @@ const SAMPLE_EVERY_MS = 5_000;
 const VERBOSE = process.env['SOAK_VERBOSE'] === '1';
 const KILL_PROBABILITY = 0.06;
 const ADMIN_DEADLINE_MS = 30_000;
+/** A run that has not finished this long after its duration is stuck: it is torn down and fails. */
+const OVERRUN_MS = 5 * 60_000;
+
+/** Set once the run's steps are done (or it failed): no successor is started after it. */
+let stopping = false;
+/** Every instance process ever forked and not yet exited, so a failed run can kill them all. */
+const children = new Set<ChildProcess>();
+/** Teardown of what the run started (Redis, MongoDB), newest first, for a run that fails. */
+const teardown: Array<() => Promise<unknown>> = [];
 
 interface Args {
   durationMs: number;
@@ -169,6 +178,8 @@ class Instance {
       env: { ...process.env, SOAK_INSTANCE: JSON.stringify(config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
     const instance = new Instance(config.name, child, onUnhandled);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -250,8 +261,14 @@ async function main(): Promise<void> {
   });
   const startedAt = Date.now();
   const elapsed = (): number => Date.now() - startedAt;
+  const overrun = setTimeout(() => {
+    fail(new Error(`the run is still going ${OVERRUN_MS / 60_000} min after its duration: stuck`));
+  }, args.durationMs + OVERRUN_MS);
+  overrun.unref();
   const redis = await startRedis(args.topology);
+  teardown.unshift(() => redis.stop());
   const mongo = await startMongoTarget();
+  teardown.unshift(() => mongo.close());
   const database = await mongo.connect('soak');
   const repository = await createMongoAccessRepository(database);
   const keyPrefix = `soak${randomBytes(3).toString('hex')}`;
@@ -285,28 +302,36 @@ async function main(): Promise<void> {
   };
   const live = (): Instance[] => instances.filter((instance) => instance.running);
   const respawning = new Set<Promise<unknown>>();
+  const replaced = new WeakSet<Instance>();
+  /**
+   * Starts a successor for a killed instance (once per instance, whatever noticed the death first).
+   * A successor may fail to start while Redis is down or the host is saturated (a typed error): it is
+   * retried with backoff until the run ends, never given up on; a run whose instances are all gone
+   * waits for one.
+   */
   const replace = (dead: Instance): void => {
+    if (replaced.has(dead)) return;
+    replaced.add(dead);
     checker.forgetInstance(dead.name);
     const index = instances.indexOf(dead);
     const task = (async () => {
       await dead.exited;
-      // A successor may fail to start while Redis is down (a typed REDIS_UNAVAILABLE): try again.
-      for (let attempt = 1; ; attempt += 1) {
+      for (let attempt = 1; !stopping; attempt += 1) {
         try {
-          instances[index] = await Instance.start(instanceConfig(), onUnhandled);
+          const successor = await Instance.start(instanceConfig(), onUnhandled);
+          if (stopping) {
+            successor.kill();
+            return;
+          }
+          instances[index] = successor;
           return;
         } catch (error) {
-          if (attempt >= 10) throw error;
-          log(`successor of ${dead.name} did not start (${String(error)}); retrying`);
-          await sleep(1_000);
+          log(`successor of ${dead.name} did not start (attempt ${attempt}: ${String(error)}); retrying`);
+          await sleep(Math.min(500 * attempt, 5_000));
         }
       }
     })();
-    const settled = task
-      .catch((error: unknown) =>
-        checker.violation('unavailable', elapsed(), `no successor of ${dead.name}: ${String(error)}`),
-      )
-      .finally(() => respawning.delete(settled));
+    const settled = task.finally(() => respawning.delete(settled));
     respawning.add(settled);
   };
 
@@ -411,8 +436,11 @@ async function main(): Promise<void> {
     if (kill) {
       counts.faults['instance-kill'] += 1;
       setTimeout(() => {
+        // The operation may have finished first: the kill lands anyway (a crash right after a
+        // change), and the instance is replaced either way.
         log(`fault: SIGKILL ${instance.name} ${killAfter} ms into ${op}`);
         instance.kill();
+        replace(instance);
       }, killAfter);
     }
     const watching = during?.(request);
@@ -560,6 +588,7 @@ async function main(): Promise<void> {
   }
 
   running = false;
+  stopping = true;
   log(`${counts.steps} steps done; waiting for the fault schedule and samplers`);
   await faults;
   await samples;
@@ -583,8 +612,10 @@ async function main(): Promise<void> {
       }
     }),
   );
+  teardown.length = 0;
   await mongo.close(); // drops the run's database and closes the connection
   await redis.stop();
+  clearTimeout(overrun);
 
   const summary = {
     soak: args.topology,
@@ -627,7 +658,23 @@ function formatSummary(
   );
 }
 
-main().catch((error: unknown) => {
+/**
+ * A run that failed (or is stuck) kills every instance process, stops its Redis and MongoDB, and
+ * exits 2: the fault and sampler loops may still be sleeping, and nothing of the run may outlive it.
+ */
+let failing = false;
+function fail(error: unknown): void {
+  if (failing) return;
+  failing = true;
+  stopping = true;
   process.stderr.write(`soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 2;
-});
+  for (const child of children) child.kill('SIGKILL');
+  void (async () => {
+    for (const step of teardown) {
+      await Promise.race([step().catch(() => undefined), sleep(15_000)]);
+    }
+    process.exit(2);
+  })();
+}
+
+main().catch(fail);
