@@ -163,13 +163,7 @@ export type { AddressResolver, OutboundGuardOptions } from './connections/outbou
 export { resolveConnectionConfig, usesPerUserPlaceholders } from './connections/resolve-config';
 export type { ResolveConfigInput } from './connections/resolve-config';
 export { USER_API_KEY_VARIABLE, USER_PLACEHOLDER_FIELDS } from './connections/user-context';
-export type {
-  ApiKeyOptions,
-  ConnectionConfig,
-  ConnectionUser,
-  ServerOrigin,
-  UserConnectContext,
-} from './connections/user-context';
+export type { ConnectionUser, ServerOrigin, UserConnectContext } from './connections/user-context';
 export { importServers } from './admin/import-servers';
 export type {
   ImportEntryError,

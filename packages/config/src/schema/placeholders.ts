@@ -32,13 +32,17 @@ export function resolvePlaceholders(
 ): ServerConfig {
   if (config.userSupplied === true) {
     // A user's config never reads the server's environment, even one written to the store directly.
-    const used = connectionStringFields(config).filter(({ value }) => value.replace(PLACEHOLDER_PATTERN, '') !== value);
+    // Each refusal names the variables it refused (a name, never a value).
+    const used = connectionStringFields(config).flatMap(({ path, value }) => {
+      const names = [...new Set([...value.matchAll(PLACEHOLDER_PATTERN)].map((match) => `\${${match[1] ?? ''}}`))];
+      return names.length > 0 ? [{ path, names }] : [];
+    });
     if (used.length > 0) {
       throw new ValidationError(
         'INVALID_CONFIG',
-        used.map(({ path }) => ({
+        used.map(({ path, names }) => ({
           path: joinPath(options.pathPrefix ?? '', [path]),
-          message: 'environment placeholders are never resolved in a user-supplied config',
+          message: `${names.join(', ')}: environment placeholders are never resolved in a user-supplied config`,
         })),
         options.source,
       );

@@ -26,7 +26,7 @@ import { createTransport, type TransportFactory } from './transport-factory';
 import { guardedFetch } from './guarded-fetch';
 import { OutboundGuard } from './outbound-guard';
 import { resolveConnectionConfig, usesPerUserPlaceholders } from './resolve-config';
-import type { ConnectionConfig, UserConnectContext } from './user-context';
+import type { UserConnectContext } from './user-context';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 
 interface Slot {
@@ -238,7 +238,7 @@ export class ConnectionManager {
    */
   private originOf(server: StoredServer): 'operator' | 'user' {
     if (server.tier === 'app') return 'operator';
-    const marked = (server.config as ConnectionConfig).userSupplied === true;
+    const marked = server.config.userSupplied === true;
     return server.origin === 'user' || marked ? 'user' : 'operator';
   }
 

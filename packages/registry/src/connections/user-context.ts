@@ -1,4 +1,4 @@
-import { USER_API_KEY_VARIABLE, USER_CONTEXT_FIELDS, type ServerConfig } from '@strata/config';
+import { USER_API_KEY_VARIABLE, USER_CONTEXT_FIELDS } from '@strata/config';
 
 /**
  * The signed-in user a user- or session-scope connection is made for (the API fills it from its
@@ -45,28 +45,7 @@ export interface UserConnectContext {
   readonly apiKey?: string;
 }
 
-/** `apiKey` of LibreChat's MCPOptions: how the server's key is sent. */
-export interface ApiKeyOptions {
-  /** `admin`: `key` from the config; `user`: the user's own key (`UserConnectContext.apiKey`). */
-  readonly source: 'admin' | 'user';
-  /** bearer → `Authorization: Bearer <key>`, basic → `Authorization: Basic <key>`, custom → `<custom_header>: <key>`. */
-  readonly authorization_type: 'basic' | 'bearer' | 'custom';
-  readonly custom_header?: string;
-  readonly key?: string;
-}
-
 export type { ServerOrigin } from '../model/stored-server';
-
-/**
- * The LibreChat fields this layer reads that `ServerConfig` may not declare yet (`@strata/config`
- * adds them in issue 12): read through this type, so the code keeps compiling on either side.
- */
-export type ConnectionConfig = ServerConfig & {
-  readonly apiKey?: ApiKeyOptions;
-  readonly customUserVars?: Readonly<Record<string, unknown>>;
-  /** `@strata/config`'s user-supplied schema marks its results so (issue 12); same effect as `origin: 'user'`. */
-  readonly userSupplied?: boolean;
-};
 
 /**
  * The variable a user's own API key may also be read from (`@strata/config`'s

@@ -8,6 +8,7 @@ import {
   type ServerSource,
   type StoredServer,
   type UserConnectContext,
+  usesPerUserPlaceholders,
 } from '@strata/registry/internals';
 import { startHttpFixture, type HttpFixture } from '../fixtures/mcp/http-server';
 import type { Identity } from '../fixtures/mcp/fixture-server';
@@ -36,6 +37,11 @@ class Servers implements ServerSource {
   }
   getServer(name: string): Promise<StoredServer | undefined> {
     return Promise.resolve(this.byName.get(name));
+  }
+  config(name: string): ServerConfig {
+    const server = this.byName.get(name);
+    if (!server) throw new Error(`no server ${name}`);
+    return server.config;
   }
 }
 
@@ -227,6 +233,27 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
     expect(second).not.toBe(first);
     expect((await identity(second)).headers['x-team']).toBe('gold');
     await expect(connections.get(userScope(alice), 'crm', bob)).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+  });
+
+  it("agrees with @strata/config on what a placeholder is: `{{NAME}}` that names nothing is sent as written, `${input:id}` is the user's", async () => {
+    // One rule for the API, the browser form and the connection layer (config's
+    // resolveUserPlaceholders): a template-looking header that declares nothing is not per user
+    // (an app-scope connection is allowed and sends it as is); a VS Code input is a user variable.
+    servers.put('docs', {
+      type: 'streamable-http',
+      url: fixture.url,
+      headers: { 'X-Template': '{{not_declared}}' },
+    });
+    servers.put('vsc', { type: 'streamable-http', url: fixture.url, headers: { 'X-Token': '${input:token}' } });
+    const connections = start();
+    expect(usesPerUserPlaceholders(servers.config('docs'))).toBe(false);
+    expect(usesPerUserPlaceholders(servers.config('vsc'))).toBe(true);
+    const app = await connections.get({ kind: 'app' }, 'docs');
+    expect((await identity(app)).headers['x-template']).toBe('{{not_declared}}');
+    await expect(connections.get({ kind: 'app' }, 'vsc')).rejects.toMatchObject({ code: 'SCOPE_REFUSED' });
+    const withInput: UserConnectContext = { user: { id: 'alice' }, vars: { token: 't-1' } };
+    const mine = await connections.get(userScope(withInput), 'vsc', withInput);
+    expect((await identity(mine)).headers['x-token']).toBe('t-1');
   });
 
   it('a value is put in a URL percent-encoded: it stays one query value and cannot add parameters', async () => {
