@@ -1,18 +1,9 @@
-import {
-  ConnectionManager,
-  createMemoryBackend,
-  ToolsCache,
-  type ConnectionManagerOptions,
-  type McpConnection,
-  type RegistryBackend,
-  type ServerConfig,
-  type ServerSource,
-  type StoredServer,
-} from '@strata/registry/internals';
+import { type McpConnection } from '@strata/registry/internals';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startHttpFixture, type HttpFixture } from '../fixtures/mcp/http-server';
+import { startHttpFixture } from '../fixtures/mcp/http-server';
 import type { WhoAmI } from '../fixtures/mcp/fixture-server';
 import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';
+import { useConnectionRig } from './rig';
 
 /**
  * `initTimeout`, `timeout` and `tools.allow` / `tools.deny` are enforced by the connection layer,
@@ -22,90 +13,41 @@ import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';
  */
 jest.setTimeout(20_000);
 
-class Servers implements ServerSource {
-  private readonly byName = new Map<string, StoredServer>();
-  private version = 0;
-  put(name: string, config: Record<string, unknown>): void {
-    this.version += 1;
-    this.byName.set(name, {
-      name,
-      tier: 'app',
-      config: { startup: true, requiresOAuth: false, perSession: false, enabled: true, ...config } as ServerConfig,
-      version: this.version,
-      updatedAt: new Date(0).toISOString(),
-    });
-  }
-  getServer(name: string): Promise<StoredServer | undefined> {
-    return Promise.resolve(this.byName.get(name));
-  }
-}
-
 async function calls(connection: McpConnection): Promise<number> {
   const reply = await connection.callTool('whoami');
   return (reply.structuredContent as WhoAmI).calls;
 }
 
 describe('per-server limits are enforced (real MCP servers)', () => {
-  let backend: RegistryBackend;
-  let tools: ToolsCache;
-  let servers: Servers;
-  let fixture: HttpFixture;
-  let manager: ConnectionManager | undefined;
-
-  beforeEach(async () => {
-    fixture = await startHttpFixture();
-    backend = createMemoryBackend();
-    tools = new ToolsCache({ keyv: backend.toolsKeyv, bus: backend.bus, instanceId: 'me', clock: { now: Date.now } });
-    servers = new Servers();
-  });
-
-  afterEach(async () => {
-    await manager?.close();
-    manager = undefined;
-    tools.close();
-    await backend.close();
-    await fixture.close();
-  });
-
-  function start(options: Partial<ConnectionManagerOptions> = {}): ConnectionManager {
-    manager = new ConnectionManager({
-      registry: servers,
-      bus: backend.bus,
-      toolsCache: tools,
-      connectTimeoutMs: 120_000,
-      env: {},
-      ...options,
-    });
-    return manager;
-  }
+  const rig = useConnectionRig('app', { connectTimeoutMs: 120_000, env: {} });
 
   it('initTimeout bounds connecting to an HTTP server whose initialize never answers (TIMEOUT)', async () => {
     const stalling = await startHttpFixture({ stallInitialize: true });
     try {
       // A refused or reset connection would be CONNECT_FAILED: TIMEOUT means the deadline ended it.
-      servers.put('stuck', { type: 'streamable-http', url: stalling.url, initTimeout: 1_000 });
-      await expect(start().get({ kind: 'app' }, 'stuck')).rejects.toMatchObject({ code: 'TIMEOUT' });
+      rig.servers.put('stuck', { type: 'streamable-http', url: stalling.url, initTimeout: 1_000 });
+      await expect(rig.start().get({ kind: 'app' }, 'stuck')).rejects.toMatchObject({ code: 'TIMEOUT' });
     } finally {
       await stalling.close();
     }
   });
 
   it('initTimeout bounds connecting to a stdio server that never answers initialize (TIMEOUT)', async () => {
-    servers.put('stuck', {
+    rig.servers.put('stuck', {
       type: 'stdio',
       ...stdioFixtureParams(),
       env: { FIXTURE_STALL_INITIALIZE: '1' },
       initTimeout: 500,
     });
-    await expect(start().get({ kind: 'app' }, 'stuck')).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await expect(rig.start().get({ kind: 'app' }, 'stuck')).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
   it.each(['stdio', 'streamable-http'] as const)(
     'timeout bounds a %s tool call that never finishes (TIMEOUT); the connection stays usable',
     async (type) => {
-      const transport = type === 'stdio' ? stdioFixtureParams() : { url: fixture.url };
-      servers.put('slow', { type, ...transport, timeout: 300 });
-      const connection = await start().get({ kind: 'app' }, 'slow');
+      const transport = type === 'stdio' ? stdioFixtureParams() : { url: rig.fixture.url };
+      rig.servers.put('slow', { type, ...transport, timeout: 300 });
+      const connection = await rig.start().get({ kind: 'app' }, 'slow');
       await expect(connection.callTool('sleep')).rejects.toMatchObject({ code: 'TIMEOUT' });
       // Also through the raw SDK client: the bound is applied where every request passes.
       await expect(connection.client.callTool({ name: 'sleep', arguments: {} })).rejects.toMatchObject({
@@ -116,18 +58,18 @@ describe('per-server limits are enforced (real MCP servers)', () => {
   );
 
   it('a shorter per-call timeout still wins over the configured one', async () => {
-    servers.put('slow', { type: 'streamable-http', url: fixture.url, timeout: 60_000 });
-    const connection = await start().get({ kind: 'app' }, 'slow');
+    rig.servers.put('slow', { type: 'streamable-http', url: rig.fixture.url, timeout: 60_000 });
+    const connection = await rig.start().get({ kind: 'app' }, 'slow');
     await expect(connection.callTool('sleep', {}, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
-  it('tools.deny: the listing omits the tool and a call is refused before it reaches the server', async () => {
-    servers.put('web', { type: 'streamable-http', url: fixture.url, tools: { deny: ['echo', 'sleep'] } });
-    const connection = await start().get({ kind: 'app' }, 'web');
+  it('rig.tools.deny: the listing omits the tool and a call is refused before it reaches the server', async () => {
+    rig.servers.put('web', { type: 'streamable-http', url: rig.fixture.url, tools: { deny: ['echo', 'sleep'] } });
+    const connection = await rig.start().get({ kind: 'app' }, 'web');
     const listed = (await connection.listTools(5_000)).map((tool) => tool.name);
     expect(listed).toEqual(expect.arrayContaining(['add', 'whoami', 'identity']));
     expect(listed).not.toContain('echo');
-    expect((await tools.get('web'))?.tools?.map((tool) => tool.name)).not.toContain('echo');
+    expect((await rig.tools.get('web'))?.tools?.map((tool) => tool.name)).not.toContain('echo');
 
     await expect(connection.callTool('echo', { text: 'hi' })).rejects.toMatchObject({
       code: 'TOOL_DENIED',
@@ -147,9 +89,9 @@ describe('per-server limits are enforced (real MCP servers)', () => {
     await expect(calls(connection)).resolves.toBe(1);
   });
 
-  it('tools.allow: only the listed tools are listed and callable', async () => {
-    servers.put('local', { type: 'stdio', ...stdioFixtureParams(), tools: { allow: ['whoami', 'add'] } });
-    const connection = await start().get({ kind: 'app' }, 'local');
+  it('rig.tools.allow: only the listed tools are listed and callable', async () => {
+    rig.servers.put('local', { type: 'stdio', ...stdioFixtureParams(), tools: { allow: ['whoami', 'add'] } });
+    const connection = await rig.start().get({ kind: 'app' }, 'local');
     expect((await connection.listTools(5_000)).map((tool) => tool.name).sort()).toEqual(['add', 'whoami']);
     await expect(connection.callTool('fixture_crash', { when: 'immediately' })).rejects.toMatchObject({
       code: 'TOOL_DENIED',

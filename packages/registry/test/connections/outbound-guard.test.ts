@@ -1,20 +1,9 @@
-import {
-  ConnectionManager,
-  createMemoryBackend,
-  createStrata,
-  OutboundGuard,
-  ToolsCache,
-  type AddressResolver,
-  type ConnectionManagerOptions,
-  type RegistryBackend,
-  type ServerConfig,
-  type ServerSource,
-  type StoredServer,
-} from '@strata/registry/internals';
+import { createStrata, OutboundGuard, type AddressResolver } from '@strata/registry/internals';
 import type { LookupAddress } from 'node:dns';
 import { startHttpFixture, type HttpFixture } from '../fixtures/mcp/http-server';
 import type { Identity } from '../fixtures/mcp/fixture-server';
 import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';
+import { useConnectionRig } from './rig';
 
 /**
  * The outbound-address guard for user-supplied servers. Decisions are checked with an injected
@@ -99,78 +88,34 @@ describe('outbound guard: decisions', () => {
   });
 });
 
-class Servers implements ServerSource {
-  private readonly byName = new Map<string, StoredServer>();
-  put(name: string, config: Record<string, unknown>, origin: 'user' | 'operator'): void {
-    this.byName.set(name, {
-      name,
-      tier: 'private',
-      origin,
-      config: { startup: true, requiresOAuth: false, perSession: false, enabled: true, ...config } as ServerConfig,
-      version: 1,
-      updatedAt: new Date(0).toISOString(),
-    });
-  }
-  getServer(name: string): Promise<StoredServer | undefined> {
-    return Promise.resolve(this.byName.get(name));
-  }
-}
-
 describe('outbound guard at connect time (user-supplied servers)', () => {
   const SECRET = 'jwt-secret-4f1c9b2e7a';
-  let backend: RegistryBackend;
-  let tools: ToolsCache;
-  let servers: Servers;
-  let fixture: HttpFixture;
-  let manager: ConnectionManager | undefined;
   const user = { kind: 'user' as const, userId: 'alice' };
-
-  beforeEach(async () => {
-    fixture = await startHttpFixture();
-    backend = createMemoryBackend();
-    tools = new ToolsCache({ keyv: backend.toolsKeyv, bus: backend.bus, instanceId: 'me', clock: { now: Date.now } });
-    servers = new Servers();
-  });
-
-  afterEach(async () => {
-    await manager?.close();
-    manager = undefined;
-    tools.close();
-    await backend.close();
-    await fixture.close();
-  });
-
-  function start(options: Partial<ConnectionManagerOptions> = {}): ConnectionManager {
-    manager = new ConnectionManager({
-      registry: servers,
-      bus: backend.bus,
-      toolsCache: tools,
-      connectTimeoutMs: 10_000,
-      env: { JWT_SECRET: SECRET },
-      ...options,
-    });
-    return manager;
-  }
+  const rig = useConnectionRig('private', { connectTimeoutMs: 10_000, env: { JWT_SECRET: SECRET } });
 
   it('a user-supplied server on loopback is refused by default; nothing reaches it', async () => {
-    servers.put('mine', { type: 'streamable-http', url: fixture.url }, 'user');
-    const connections = start({ userServers: { resolver: resolver({}) } });
+    rig.servers.put('mine', { type: 'streamable-http', url: rig.fixture.url }, { origin: 'user' });
+    const connections = rig.start({ userServers: { resolver: resolver({}) } });
     await expect(connections.get(user, 'mine')).rejects.toMatchObject({
       code: 'ADDRESS_REFUSED',
       address: '127.0.0.1',
     });
-    expect(fixture.sessions.opened).toBe(0);
+    expect(rig.fixture.sessions.opened).toBe(0);
   });
 
   it('through an explicit allow-list it connects, to the address the guard resolved', async () => {
     // `mcp.test` exists only in the injected resolver: connecting at all proves the socket used the
     // guard's answer (127.0.0.1), not the system's.
     const names = resolver({ 'mcp.test': [['127.0.0.1']] });
-    servers.put('mine', { type: 'streamable-http', url: `http://mcp.test:${fixture.port}/mcp` }, 'user');
-    const connections = start({ userServers: { resolver: names, allow: ['127.0.0.1/32'] } });
+    rig.servers.put(
+      'mine',
+      { type: 'streamable-http', url: `http://mcp.test:${rig.fixture.port}/mcp` },
+      { origin: 'user' },
+    );
+    const connections = rig.start({ userServers: { resolver: names, allow: ['127.0.0.1/32'] } });
     const connection = await connections.get(user, 'mine');
     const seen = (await connection.callTool('identity')).structuredContent as Identity;
-    expect(seen.headers['host']).toBe(`mcp.test:${fixture.port}`);
+    expect(seen.headers['host']).toBe(`mcp.test:${rig.fixture.port}`);
     expect(names.calls.length).toBeGreaterThanOrEqual(2); // checked before connecting, and by the socket's lookup
   });
 
@@ -178,61 +123,65 @@ describe('outbound guard at connect time (user-supplied servers)', () => {
     // First answer public (the check passes), then loopback: the socket's own lookup re-checks and
     // refuses, so no socket is opened to either address.
     const names = resolver({ 'rebind.test': [['93.184.216.34'], ['127.0.0.1']] });
-    servers.put('mine', { type: 'streamable-http', url: `http://rebind.test:${fixture.port}/mcp` }, 'user');
-    const connections = start({ userServers: { resolver: names } });
+    rig.servers.put(
+      'mine',
+      { type: 'streamable-http', url: `http://rebind.test:${rig.fixture.port}/mcp` },
+      { origin: 'user' },
+    );
+    const connections = rig.start({ userServers: { resolver: names } });
     await expect(connections.get(user, 'mine')).rejects.toMatchObject({
       code: 'ADDRESS_REFUSED',
       address: '127.0.0.1',
     });
     expect(names.calls).toEqual(['rebind.test', 'rebind.test']);
-    expect(fixture.sessions.opened).toBe(0);
+    expect(rig.fixture.sessions.opened).toBe(0);
   });
 
   it('an operator server is not guarded (operators may reach internal services)', async () => {
-    servers.put('internal', { type: 'streamable-http', url: fixture.url }, 'operator');
-    const connections = start({ userServers: { resolver: resolver({}) } });
+    rig.servers.put('internal', { type: 'streamable-http', url: rig.fixture.url });
+    const connections = rig.start({ userServers: { resolver: resolver({}) } });
     await expect(connections.get(user, 'internal')).resolves.toBeDefined();
   });
 
   it("a config marked userSupplied (@strata/config's user schema) gets the same rules without origin", async () => {
-    servers.put(
-      'marked',
-      { type: 'streamable-http', url: `${fixture.url}?k=\${JWT_SECRET}`, userSupplied: true },
-      'operator',
-    );
-    const connections = start({ userServers: { resolver: resolver({}), allow: ['127.0.0.1'] } });
+    rig.servers.put('marked', {
+      type: 'streamable-http',
+      url: `${rig.fixture.url}?k=\${JWT_SECRET}`,
+      userSupplied: true,
+    });
+    const connections = rig.start({ userServers: { resolver: resolver({}), allow: ['127.0.0.1'] } });
     await expect(connections.get(user, 'marked')).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
-    expect(fixture.sessions.opened).toBe(0);
+    expect(rig.fixture.sessions.opened).toBe(0);
   });
 
   it('a user-supplied stdio server is refused unless the operator allows it', async () => {
-    servers.put('local', { type: 'stdio', ...stdioFixtureParams() }, 'user');
-    await expect(start().get(user, 'local')).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    rig.servers.put('local', { type: 'stdio', ...stdioFixtureParams() }, { origin: 'user' });
+    await expect(rig.start().get(user, 'local')).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
   });
 
   it('${JWT_SECRET} in a user-supplied config written straight into the store never leaves the process', async () => {
     // Bypasses parse: the stored config carries the placeholder in the URL, a header and the
     // apiKey. The address is allowed, so the ${VAR} refusal is the only thing between the secret
     // and the server; the environment does hold the secret.
-    servers.put(
+    rig.servers.put(
       'exfil',
       {
         type: 'streamable-http',
-        url: `${fixture.url}?k=\${JWT_SECRET}`,
+        url: `${rig.fixture.url}?k=\${JWT_SECRET}`,
         headers: { 'X-Leak': '${JWT_SECRET}' },
       },
-      'user',
+      { origin: 'user' },
     );
-    servers.put(
+    rig.servers.put(
       'exfil-key',
       {
         type: 'streamable-http',
-        url: fixture.url,
+        url: rig.fixture.url,
         apiKey: { source: 'admin', authorization_type: 'bearer', key: '${JWT_SECRET}' },
       },
-      'user',
+      { origin: 'user' },
     );
-    const connections = start({ userServers: { resolver: resolver({}), allow: ['127.0.0.1'] } });
+    const connections = rig.start({ userServers: { resolver: resolver({}), allow: ['127.0.0.1'] } });
     const errors: unknown[] = [];
     for (const name of ['exfil', 'exfil-key']) {
       await connections.get(user, name).then(
@@ -244,8 +193,8 @@ describe('outbound guard at connect time (user-supplied servers)', () => {
       expect.objectContaining({ code: 'INVALID_CONFIG' }),
       expect.objectContaining({ code: 'INVALID_CONFIG' }),
     ]);
-    expect(fixture.sessions.opened).toBe(0);
-    const exposed = JSON.stringify([errors.map(String), connections.status(), await tools.get('exfil')]);
+    expect(rig.fixture.sessions.opened).toBe(0);
+    const exposed = JSON.stringify([errors.map(String), connections.status(), await rig.tools.get('exfil')]);
     expect(exposed).not.toContain(SECRET);
     expect(String(errors[0])).toContain('JWT_SECRET'); // the error names the variable it refused
   });

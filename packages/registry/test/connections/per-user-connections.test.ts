@@ -1,18 +1,7 @@
-import {
-  ConnectionManager,
-  createMemoryBackend,
-  ToolsCache,
-  type ConnectionManagerOptions,
-  type RegistryBackend,
-  type ServerConfig,
-  type ServerSource,
-  type StoredServer,
-  type UserConnectContext,
-  usesPerUserPlaceholders,
-} from '@strata/registry/internals';
-import { startHttpFixture, type HttpFixture } from '../fixtures/mcp/http-server';
+import { type UserConnectContext, usesPerUserPlaceholders } from '@strata/registry/internals';
 import type { Identity } from '../fixtures/mcp/fixture-server';
 import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';
+import { useConnectionRig } from './rig';
 
 /**
  * Per-user placeholders and user API keys at connection time, against real MCP servers (the SDK's
@@ -21,29 +10,6 @@ import { stdioFixtureParams } from '../fixtures/mcp/stdio-command';
  */
 
 /** A server source holding exactly what a test put there: servers as a store would return them. */
-class Servers implements ServerSource {
-  private readonly byName = new Map<string, StoredServer>();
-  private version = 0;
-  put(name: string, config: Record<string, unknown>, extra: Partial<StoredServer> = {}): void {
-    this.version += 1;
-    this.byName.set(name, {
-      name,
-      tier: 'shared',
-      config: { startup: true, requiresOAuth: false, perSession: false, enabled: true, ...config } as ServerConfig,
-      version: this.version,
-      updatedAt: new Date(0).toISOString(),
-      ...extra,
-    });
-  }
-  getServer(name: string): Promise<StoredServer | undefined> {
-    return Promise.resolve(this.byName.get(name));
-  }
-  config(name: string): ServerConfig {
-    const server = this.byName.get(name);
-    if (!server) throw new Error(`no server ${name}`);
-    return server.config;
-  }
-}
 
 const alice: UserConnectContext = {
   user: { id: 'alice', email: 'alice@example.com', username: 'alice' },
@@ -63,43 +29,12 @@ async function identity(connection: { callTool(name: string): Promise<{ structur
 }
 
 describe('per-user placeholders at connection time (real MCP servers)', () => {
-  let backend: RegistryBackend;
-  let tools: ToolsCache;
-  let servers: Servers;
-  let fixture: HttpFixture;
-  let manager: ConnectionManager | undefined;
-
-  beforeEach(async () => {
-    fixture = await startHttpFixture();
-    backend = createMemoryBackend();
-    tools = new ToolsCache({ keyv: backend.toolsKeyv, bus: backend.bus, instanceId: 'me', clock: { now: Date.now } });
-    servers = new Servers();
-  });
-
-  afterEach(async () => {
-    await manager?.close();
-    manager = undefined;
-    tools.close();
-    await backend.close();
-    await fixture.close();
-  });
-
-  function start(options: Partial<ConnectionManagerOptions> = {}): ConnectionManager {
-    manager = new ConnectionManager({
-      registry: servers,
-      bus: backend.bus,
-      toolsCache: tools,
-      connectTimeoutMs: 10_000,
-      env: {},
-      ...options,
-    });
-    return manager;
-  }
+  const rig = useConnectionRig('shared', { connectTimeoutMs: 10_000, env: {} });
 
   it('two users of one streamable-HTTP server: the server sees two identities (headers and API key)', async () => {
-    servers.put('crm', {
+    rig.servers.put('crm', {
       type: 'streamable-http',
-      url: fixture.url,
+      url: rig.fixture.url,
       headers: {
         'X-User-Id': '{{LIBRECHAT_USER_ID}}',
         'X-User-Email': '{{LIBRECHAT_USER_EMAIL}}',
@@ -108,7 +43,7 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
       customUserVars: { TEAM: { title: 'Team' } },
       apiKey: { source: 'user', authorization_type: 'bearer' },
     });
-    const connections = start();
+    const connections = rig.start();
     const [a, b] = await Promise.all([
       connections.get(userScope(alice), 'crm', alice),
       connections.get(userScope(bob), 'crm', bob),
@@ -127,11 +62,11 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
       'x-team': 'blue',
       authorization: 'Bearer bob-key',
     });
-    expect(fixture.sessions.opened).toBe(2);
+    expect(rig.fixture.sessions.opened).toBe(2);
   });
 
   it('two users of one stdio server: each child gets its own user in its environment', async () => {
-    servers.put('notes', {
+    rig.servers.put('notes', {
       type: 'stdio',
       ...stdioFixtureParams(),
       env: {
@@ -141,7 +76,7 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
       },
       customUserVars: { TEAM: { title: 'Team' } },
     });
-    const connections = start();
+    const connections = rig.start();
     const a = await connections.get(userScope(alice), 'notes', alice);
     const b = await connections.get(userScope(bob), 'notes', bob);
     expect(a.pid).not.toBe(b.pid);
@@ -158,42 +93,46 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
   });
 
   it('a per-user server is never connected with app scope', async () => {
-    servers.put('crm', { type: 'streamable-http', url: fixture.url, headers: { 'X-User': '{{LIBRECHAT_USER_ID}}' } });
-    servers.put('keyed', {
+    rig.servers.put('crm', {
       type: 'streamable-http',
-      url: fixture.url,
+      url: rig.fixture.url,
+      headers: { 'X-User': '{{LIBRECHAT_USER_ID}}' },
+    });
+    rig.servers.put('keyed', {
+      type: 'streamable-http',
+      url: rig.fixture.url,
       apiKey: { source: 'user', authorization_type: 'bearer' },
     });
-    const connections = start();
+    const connections = rig.start();
     await expect(connections.get({ kind: 'app' }, 'crm')).rejects.toMatchObject({ code: 'SCOPE_REFUSED' });
     await expect(connections.get({ kind: 'app' }, 'keyed')).rejects.toMatchObject({ code: 'SCOPE_REFUSED' });
-    expect(fixture.sessions.opened).toBe(0);
+    expect(rig.fixture.sessions.opened).toBe(0);
   });
 
   it('tool lists of a per-user server are cached per user: one user never overwrites another', async () => {
     // The stdio fixture lists each extra argv entry as a tool: each user's child lists their name.
     const params = stdioFixtureParams();
-    servers.put('desk', { type: 'stdio', ...params, args: [...params.args, '{{LIBRECHAT_USER_USERNAME}}'] });
-    const connections = start();
+    rig.servers.put('desk', { type: 'stdio', ...params, args: [...params.args, '{{LIBRECHAT_USER_USERNAME}}'] });
+    const connections = rig.start();
     await connections.get(userScope(alice), 'desk', alice);
     await connections.get(userScope(bob), 'desk', bob);
-    const forAlice = (await tools.get('desk', { userId: 'alice' }))?.tools?.map((tool) => tool.name);
-    const forBob = (await tools.get('desk', { userId: 'bob' }))?.tools?.map((tool) => tool.name);
+    const forAlice = (await rig.tools.get('desk', { userId: 'alice' }))?.tools?.map((tool) => tool.name);
+    const forBob = (await rig.tools.get('desk', { userId: 'bob' }))?.tools?.map((tool) => tool.name);
     expect(forAlice).toContain('alice');
     expect(forAlice).not.toContain('bob');
     expect(forBob).toContain('bob');
     expect(forBob).not.toContain('alice');
-    expect(await tools.get('desk')).toBeUndefined(); // no shared entry for a per-user server
+    expect(await rig.tools.get('desk')).toBeUndefined(); // no shared entry for a per-user server
   });
 
   it('an unresolved placeholder is a typed error naming field and variable; nothing reaches the server', async () => {
-    servers.put('crm', {
+    rig.servers.put('crm', {
       type: 'streamable-http',
-      url: fixture.url,
+      url: rig.fixture.url,
       headers: { 'X-User-Email': '{{LIBRECHAT_USER_EMAIL}}', 'X-Team': '{{TEAM}}' },
       customUserVars: { TEAM: { title: 'Team' } },
     });
-    const connections = start();
+    const connections = rig.start();
     const noEmail: UserConnectContext = { user: { id: 'carol' }, vars: { TEAM: 'green' } };
     await expect(connections.get({ kind: 'user', userId: 'carol' }, 'crm', noEmail)).rejects.toMatchObject({
       code: 'UNRESOLVED_PLACEHOLDER',
@@ -210,7 +149,7 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
     await expect(connections.get({ kind: 'user', userId: 'erin' }, 'crm')).rejects.toMatchObject({
       code: 'UNRESOLVED_PLACEHOLDER',
     });
-    expect(fixture.sessions.opened).toBe(0);
+    expect(rig.fixture.sessions.opened).toBe(0);
     // Once the user's value exists, the very next get connects (a missing value is not cached as a failure).
     const fixed: UserConnectContext = { user: { id: 'carol', email: 'carol@example.com' }, vars: { TEAM: 'green' } };
     const connection = await connections.get({ kind: 'user', userId: 'carol' }, 'crm', fixed);
@@ -218,13 +157,13 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
   });
 
   it("a user's changed variable renews their connection; a context for another user is refused", async () => {
-    servers.put('crm', {
+    rig.servers.put('crm', {
       type: 'streamable-http',
-      url: fixture.url,
+      url: rig.fixture.url,
       headers: { 'X-Team': '{{TEAM}}' },
       customUserVars: { TEAM: {} },
     });
-    const connections = start();
+    const connections = rig.start();
     const first = await connections.get(userScope(alice), 'crm', alice);
     expect(await connections.get(userScope(alice), 'crm', alice)).toBe(first);
     expect(await connections.get(userScope(alice), 'crm')).toBe(first); // no context: the live connection
@@ -239,15 +178,15 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
     // One rule for the API, the browser form and the connection layer (config's
     // resolveUserPlaceholders): a template-looking header that declares nothing is not per user
     // (an app-scope connection is allowed and sends it as is); a VS Code input is a user variable.
-    servers.put('docs', {
+    rig.servers.put('docs', {
       type: 'streamable-http',
-      url: fixture.url,
+      url: rig.fixture.url,
       headers: { 'X-Template': '{{not_declared}}' },
     });
-    servers.put('vsc', { type: 'streamable-http', url: fixture.url, headers: { 'X-Token': '${input:token}' } });
-    const connections = start();
-    expect(usesPerUserPlaceholders(servers.config('docs'))).toBe(false);
-    expect(usesPerUserPlaceholders(servers.config('vsc'))).toBe(true);
+    rig.servers.put('vsc', { type: 'streamable-http', url: rig.fixture.url, headers: { 'X-Token': '${input:token}' } });
+    const connections = rig.start();
+    expect(usesPerUserPlaceholders(rig.servers.config('docs'))).toBe(false);
+    expect(usesPerUserPlaceholders(rig.servers.config('vsc'))).toBe(true);
     const app = await connections.get({ kind: 'app' }, 'docs');
     expect((await identity(app)).headers['x-template']).toBe('{{not_declared}}');
     await expect(connections.get({ kind: 'app' }, 'vsc')).rejects.toMatchObject({ code: 'SCOPE_REFUSED' });
@@ -257,8 +196,8 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
   });
 
   it('a value is put in a URL percent-encoded: it stays one query value and cannot add parameters', async () => {
-    servers.put('crm', { type: 'streamable-http', url: `${fixture.url}?user={{LIBRECHAT_USER_USERNAME}}` });
-    const connections = start();
+    rig.servers.put('crm', { type: 'streamable-http', url: `${rig.fixture.url}?user={{LIBRECHAT_USER_USERNAME}}` });
+    const connections = rig.start();
     const sneaky: UserConnectContext = { user: { id: 'mallory', username: 'x&role=admin#' } };
     const connection = await connections.get({ kind: 'user', userId: 'mallory' }, 'crm', sneaky);
     expect((await identity(connection)).query).toEqual({ user: 'x&role=admin#' });
@@ -269,50 +208,50 @@ describe('per-user placeholders at connection time (real MCP servers)', () => {
     ['basic', {}, 'authorization', 'Basic k-123'],
     ['custom', { custom_header: 'X-Api-Key' }, 'x-api-key', 'k-123'],
   ] as const)('apiKey %s from the user builds the header it asks for', async (type, extra, header, expected) => {
-    servers.put('api', {
+    rig.servers.put('api', {
       type: 'streamable-http',
-      url: fixture.url,
+      url: rig.fixture.url,
       apiKey: { source: 'user', authorization_type: type, ...extra },
     });
-    const connections = start();
+    const connections = rig.start();
     const context: UserConnectContext = { user: { id: 'alice' }, apiKey: 'k-123' };
     const connection = await connections.get(userScope(alice), 'api', context);
     expect((await identity(connection)).headers[header]).toBe(expected);
   });
 
   it('apiKey with source admin sends the configured key (its ${VAR} from the environment), in app scope too', async () => {
-    servers.put('api', {
+    rig.servers.put('api', {
       type: 'streamable-http',
-      url: fixture.url,
+      url: rig.fixture.url,
       apiKey: { source: 'admin', authorization_type: 'bearer', key: '${SERVICE_KEY}' },
     });
-    const connections = start({ env: { SERVICE_KEY: 'svc-1' } });
+    const connections = rig.start({ env: { SERVICE_KEY: 'svc-1' } });
     const connection = await connections.get({ kind: 'app' }, 'api');
     expect((await identity(connection)).headers['authorization']).toBe('Bearer svc-1');
   });
 
   it('the key may also come from the variable MCP_API_KEY (as @strata/config names it)', async () => {
-    servers.put('api', {
+    rig.servers.put('api', {
       type: 'streamable-http',
-      url: fixture.url,
+      url: rig.fixture.url,
       apiKey: { source: 'user', authorization_type: 'bearer' },
     });
-    const connections = start();
+    const connections = rig.start();
     const context: UserConnectContext = { user: { id: 'alice' }, vars: { MCP_API_KEY: 'from-vars' } };
     const connection = await connections.get(userScope(alice), 'api', context);
     expect((await identity(connection)).headers['authorization']).toBe('Bearer from-vars');
   });
 
   it('a user without their API key gets UNRESOLVED_PLACEHOLDER naming apiKey, and nothing is sent', async () => {
-    servers.put('api', {
+    rig.servers.put('api', {
       type: 'streamable-http',
-      url: fixture.url,
+      url: rig.fixture.url,
       apiKey: { source: 'user', authorization_type: 'bearer' },
     });
-    const connections = start();
+    const connections = rig.start();
     await expect(
       connections.get({ kind: 'user', userId: 'carol' }, 'api', { user: { id: 'carol' } }),
     ).rejects.toMatchObject({ code: 'UNRESOLVED_PLACEHOLDER', field: 'apiKey' });
-    expect(fixture.sessions.opened).toBe(0);
+    expect(rig.fixture.sessions.opened).toBe(0);
   });
 });
