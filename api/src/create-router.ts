@@ -132,7 +132,7 @@ export async function createStrataRouter(options: StrataRouterOptions): Promise<
     instances,
     toolTimeoutMs: options.toolTimeoutMs ?? 30_000,
   };
-  const metrics = new ApiMetrics(strata);
+  const metrics = new ApiMetrics(strata, publisher);
   let shuttingDown = false;
 
   const router = Router();

@@ -94,5 +94,7 @@ describe('router factory mounted in a host Express app (host auth middleware set
     expect(metrics).toMatch(/strata_near_cache_hit_ratio\{tier="app"\}/);
     expect(metrics).toMatch(/strata_bus_total\{counter="reconnects"\}/);
     expect(metrics).toMatch(/strata_connections\{state="connected"\} 0/);
+    expect(metrics).toMatch(/strata_events_pending 0/);
+    expect(metrics).toMatch(/strata_events_dropped_total 0/);
   });
 });

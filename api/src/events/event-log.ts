@@ -1,10 +1,13 @@
 import type { PublicEvent } from '@strata/config';
 
-/** One event as the log holds it: a stream id (`<ms>-<seq>`, ordered) and the public event. */
-export interface LoggedEvent {
-  readonly id: string;
-  readonly event: PublicEvent;
-}
+/**
+ * One entry as the log holds it: a stream id (`<ms>-<seq>`, ordered) and either a public event or
+ * a reset marker — events were lost at that point (an outage outlasted the publisher's buffer), so
+ * a reader passing it must refetch everything: it is sent to browsers as a `reset` event.
+ */
+export type LoggedEvent =
+  | { readonly id: string; readonly event: PublicEvent; readonly reset?: undefined }
+  | { readonly id: string; readonly reset: string; readonly event?: undefined };
 
 /** What a reconnecting client missed: the events after its id, or `reset` when some may be gone. */
 export type ReplayResult =
@@ -19,7 +22,14 @@ export type LoggedEventListener = (entry: LoggedEvent) => void;
  * Redis is configured (every instance shares the ids), an in-process ring buffer otherwise.
  */
 export interface EventLog {
-  append(event: PublicEvent): Promise<string>;
+  /**
+   * Appends `event`; with `uid`, idempotently: a retry with the same uid after a failed or
+   * timed-out attempt (which the log may still have applied) returns the first entry's id instead
+   * of appending a copy.
+   */
+  append(event: PublicEvent, uid?: string): Promise<string>;
+  /** Appends a reset marker (`reason` says why, never a secret): readers passing it refetch. */
+  appendReset(reason: string, uid?: string): Promise<string>;
   /** The entries after `lastId`; `reset` when `lastId` is older than retention, unknown or malformed. */
   replay(lastId: string): Promise<ReplayResult>;
   /** Calls `listener` with every entry appended from now on (by any instance). */
@@ -80,14 +90,25 @@ export class MemoryEventLog implements EventLog {
   }
 
   append(event: PublicEvent): Promise<string> {
+    return Promise.resolve(this.push({ id: this.nextId(), event }));
+  }
+
+  appendReset(reason: string): Promise<string> {
+    return Promise.resolve(this.push({ id: this.nextId(), reset: reason }));
+  }
+
+  private nextId(): string {
     const ms = Math.max(this.now(), this.lastMs);
     this.seq = ms === this.lastMs ? this.seq + 1 : 0;
     this.lastMs = ms;
-    const entry = { id: `${ms}-${this.seq}`, event };
+    return `${ms}-${this.seq}`;
+  }
+
+  private push(entry: LoggedEvent): string {
     this.entries.push(entry);
     if (this.entries.length > this.maxLength) this.entries.splice(0, this.entries.length - this.maxLength);
     for (const listener of this.listeners) listener(entry);
-    return Promise.resolve(entry.id);
+    return entry.id;
   }
 
   replay(lastId: string): Promise<ReplayResult> {

@@ -61,7 +61,8 @@ export class EventStreams {
     const send = (entry: LoggedEvent) => {
       if (lastSent !== undefined && compareStreamIds(entry.id, lastSent) <= 0) return; // already sent
       lastSent = entry.id;
-      if (concerns(entry.event, user)) res.write(frame(entry.id, entry.event.type, entry.event));
+      if (entry.reset !== undefined) res.write(resetFrame(entry.id, entry.reset));
+      else if (concerns(entry.event, user)) res.write(frame(entry.id, entry.event.type, entry.event));
     };
     const unsubscribe = this.options.log.subscribe((entry) => (replaying ? held.push(entry) : send(entry)));
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), this.heartbeatMs);
@@ -86,8 +87,7 @@ export class EventStreams {
         const replay = await this.options.log.replay(lastId);
         if (replay.reset) {
           lastSent = replay.latestId;
-          const id = replay.latestId ? `id: ${replay.latestId}\n` : '';
-          res.write(`${id}event: reset\ndata: ${JSON.stringify({ reason: replay.reason })}\n\n`);
+          res.write(resetFrame(replay.latestId, replay.reason));
         } else {
           replay.events.forEach(send);
         }
@@ -96,7 +96,7 @@ export class EventStreams {
       this.options.logger.warn('events: replay failed; sending reset', {
         errorMessage: error instanceof Error ? error.message : String(error),
       });
-      res.write(`event: reset\ndata: ${JSON.stringify({ reason: 'the event log is unavailable' })}\n\n`);
+      res.write(resetFrame(undefined, 'the event log is unavailable'));
     }
     replaying = false;
     held.splice(0).forEach(send);
@@ -110,4 +110,9 @@ export class EventStreams {
 
 function frame(id: string, type: PublicEvent['type'], event: PublicEvent): string {
   return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/** `reset`: the browser refetches everything; with the id of the log's point it resumes from. */
+function resetFrame(id: string | undefined, reason: string): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: reset\ndata: ${JSON.stringify({ reason })}\n\n`;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import { publicEventSchema, type PublicEvent } from '@strata/config';
 import { withRedisDeadline } from '@strata/registry/internals';
@@ -28,6 +29,29 @@ export interface RedisEventLogOptions {
 type StreamEntry = [id: string, fields: string[]];
 
 /**
+ * Idempotent XADD: returns the id of a recent entry (among the last ARGV[5]) carrying the same uid,
+ * else appends one. A command that timed out on the client is still run by Redis when it answers
+ * again (a paused server runs what it received): without this, each retry would add a copy.
+ * KEYS[1] stream; ARGV: maxlen, field, value, uid, look-back.
+ */
+const APPEND_ONCE = `
+local recent = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', tonumber(ARGV[5]))
+for _, entry in ipairs(recent) do
+  local fields = entry[2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'u' and fields[i + 1] == ARGV[4] then return entry[1] end
+  end
+end
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'u', ARGV[4], ARGV[2], ARGV[3])
+`;
+/** The script as an ioredis command (`defineCommand`: EVALSHA, EVAL when the server lacks it). */
+interface AppendOnceCommand {
+  strataEventAppendOnce(key: string, ...args: string[]): Promise<unknown>;
+}
+/** How far back a retry looks for its first attempt: appends of other instances may come between. */
+const APPEND_LOOK_BACK = 100;
+
+/**
  * The event log on a Redis Stream shared by every instance: `XADD … MAXLEN ~ n` appends (ids are
  * the stream's), one blocking `XREAD` loop per instance (its own connection) tails it and hands each
  * entry to this instance's listeners, and `XRANGE` replays what a reconnecting client missed.
@@ -54,12 +78,25 @@ export class RedisEventLog implements EventLog {
     this.loop = this.tail(cursor);
   }
 
-  async append(event: PublicEvent): Promise<string> {
+  append(event: PublicEvent, uid: string = randomUUID()): Promise<string> {
+    return this.add('e', JSON.stringify(event), uid);
+  }
+
+  appendReset(reason: string, uid: string = randomUUID()): Promise<string> {
+    return this.add('r', reason, uid);
+  }
+
+  /** One entry: `u` (its uid) and `e` (a public event, JSON) or `r` (a reset marker's reason). */
+  private async add(field: 'e' | 'r', value: string, uid: string): Promise<string> {
     const { client, key } = this.options;
+    const scripted = client as (Redis | Cluster) & Partial<AppendOnceCommand>;
+    if (!scripted.strataEventAppendOnce)
+      client.defineCommand('strataEventAppendOnce', { numberOfKeys: 1, lua: APPEND_ONCE });
+    const append = (client as unknown as AppendOnceCommand).strataEventAppendOnce.bind(client);
     const id = await withRedisDeadline('event log append', this.timeoutMs, () =>
-      client.xadd(key, 'MAXLEN', '~', String(this.maxLength), '*', 'e', JSON.stringify(event)),
+      append(key, String(this.maxLength), field, value, uid, String(APPEND_LOOK_BACK)),
     );
-    if (!id) throw new Error('XADD returned no id');
+    if (typeof id !== 'string' || !id) throw new Error('the event log append returned no id');
     return id;
   }
 
@@ -161,10 +198,12 @@ export class RedisEventLog implements EventLog {
   }
 
   private decode([id, fields]: StreamEntry): LoggedEvent[] {
-    const index = fields.indexOf('e');
-    const raw = index >= 0 ? fields[index + 1] : undefined;
+    const values = new Map<string, string>();
+    for (let index = 0; index + 1 < fields.length; index += 2) values.set(fields[index]!, fields[index + 1]!);
+    const reset = values.get('r');
+    if (reset !== undefined) return [{ id, reset }];
     try {
-      const parsed = publicEventSchema.safeParse(JSON.parse(raw ?? 'null'));
+      const parsed = publicEventSchema.safeParse(JSON.parse(values.get('e') ?? 'null'));
       return parsed.success ? [{ id, event: parsed.data }] : [];
     } catch {
       return [];

@@ -51,7 +51,7 @@ export class ApiMetrics {
   readonly registry = new Registry();
   private readonly http: Histogram<'method' | 'route' | 'status'>;
 
-  constructor(strata: Strata) {
+  constructor(strata: Strata, events?: { readonly pending: number; readonly dropped: number }) {
     this.http = new Histogram({
       name: 'strata_http_request_duration_seconds',
       help: 'HTTP request duration by method, route pattern and status',
@@ -113,6 +113,16 @@ export class ApiMetrics {
     gauge('strata_connections', 'Live MCP connections of this instance by state', ['state'], (g) => {
       for (const [state, value] of Object.entries(stats().connections)) g.set({ state }, value);
     });
+    if (events) {
+      gauge('strata_events_pending', 'Events this instance caused that wait to be appended to the event log', [], (g) =>
+        g.set(events.pending),
+      );
+      counter(
+        'strata_events_dropped_total',
+        'Events dropped because the event log stayed unavailable past the buffer (each run of drops is a reset marker)',
+        () => events.dropped,
+      );
+    }
   }
 
   /** Records every request's duration under its route pattern (never the raw path: no label explosion). */
