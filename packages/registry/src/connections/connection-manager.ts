@@ -263,8 +263,8 @@ export class ConnectionManager {
    * Resolves the config for this slot's user and builds its transport. A user-supplied server
    * never gets a `${VAR}` from the environment, may not run a command (unless the operator allows
    * it), and reaches the network only through the outbound guard: its host is resolved and
-   * checked now (`ADDRESS_REFUSED`), and every socket its HTTP transport opens is checked again
-   * at connect time through the guard's lookup.
+   * checked now (`ADDRESS_REFUSED`), and every socket its transport opens (HTTP or WebSocket) is
+   * checked again at connect time through the guard's lookup.
    */
   private async prepare(server: StoredServer, slot: Slot): Promise<PreparedConnection> {
     const resolved = this.resolvedConfig(server, slot);
@@ -281,7 +281,8 @@ export class ConnectionManager {
       return { transport: this.transportFactory(resolved, {}), fingerprint };
     }
     await this.guard.check(resolved.url);
-    return { transport: this.transportFactory(resolved, { fetch: guardedFetch(this.guard.lookup) }), fingerprint };
+    const network = { fetch: guardedFetch(this.guard.lookup), lookup: this.guard.lookup };
+    return { transport: this.transportFactory(resolved, network), fingerprint };
   }
 
   /** Whose tool list a connection writes: one per user for a server whose connection depends on the user. */

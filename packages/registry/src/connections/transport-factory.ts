@@ -1,10 +1,11 @@
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
+import type { LookupFunction } from 'node:net';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerConfig } from '@strata/config';
 import { perRequestFetch } from './per-request-fetch';
+import { WsClientTransport } from './websocket-transport';
 
 /** How a transport reaches the network. */
 export interface TransportOptions {
@@ -13,6 +14,11 @@ export interface TransportOptions {
    * @defaultValue the global fetch
    */
   readonly fetch?: FetchLike;
+  /**
+   * How the WebSocket transport resolves its host (the outbound guard's checked lookup, for
+   * user-supplied servers). @defaultValue the system resolver
+   */
+  readonly lookup?: LookupFunction;
 }
 
 /**
@@ -42,7 +48,7 @@ export const createTransport: TransportFactory = (config, options) => {
         fetch: perRequestFetch(options.fetch),
       });
     case 'websocket':
-      return new WebSocketClientTransport(new URL(config.url));
+      return new WsClientTransport(new URL(config.url), options.lookup ? { lookup: options.lookup } : {});
   }
 };
 
