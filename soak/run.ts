@@ -632,7 +632,7 @@ async function main(): Promise<void> {
     moveReads: counts.moveReads,
     maxReadMs: Math.round(checker.counts.maxReadMs),
     boundMs: BOUND_MS,
-    processes: checker.sampleSummary(),
+    processes: summarizeProcesses(checker.sampleSummary()),
     violations: checker.violations.length,
   };
   process.stdout.write(`${formatSummary(summary, checker.violations)}\n`);
@@ -643,6 +643,28 @@ async function main(): Promise<void> {
     );
     process.exitCode = 1;
   }
+}
+
+/**
+ * One line for every instance process of the run (a long run replaces hundreds): how many were
+ * sampled, the heap range over all samples' first and last values, the largest growth of one
+ * process, and the largest handle count. The checker judges each process on its own samples.
+ */
+function summarizeProcesses(
+  perProcess: Record<string, { samples: number; heapMb: [number, number]; resources: [number, number] }>,
+): Record<string, number | [number, number]> {
+  const entries = Object.values(perProcess);
+  if (entries.length === 0) return { processes: 0 };
+  const heaps = entries.flatMap((entry) => entry.heapMb);
+  const round = (value: number) => Math.round(value * 10) / 10;
+  return {
+    processes: entries.length,
+    samples: entries.reduce((sum, entry) => sum + entry.samples, 0),
+    mostSamplesOfOne: Math.max(...entries.map((entry) => entry.samples)),
+    heapMb: [Math.min(...heaps), Math.max(...heaps)],
+    maxHeapGrowthMb: round(Math.max(...entries.map((entry) => entry.heapMb[1] - entry.heapMb[0]))),
+    maxResources: Math.max(...entries.flatMap((entry) => entry.resources)),
+  };
 }
 
 function formatSummary(
