@@ -171,7 +171,7 @@ export class InvariantChecker {
         this.violation(
           kind as ViolationKind,
           at,
-          `${instance}: ${userId} ${kind} ${name ?? '?'} for ${at - divergence.since} ms (bound ${this.options.boundMs} ms)`,
+          `${instance}: ${userId} ${kind} ${name ?? '?'} for ${at - divergence.since} ms (bound ${this.options.boundMs} ms; this read took ${result.ms.toFixed(0)} ms)`,
         );
       }
     }

@@ -341,6 +341,10 @@ async function main(): Promise<void> {
     await Promise.all(
       live().flatMap((instance) =>
         USERS.map(async (userId) => {
+          // The answer shows the cache as it was at some moment of the read, no earlier than its
+          // start: a divergence is dated by the read's start, not its end (a read that waited on a
+          // slow loader would otherwise stretch it by the wait).
+          const readStartedAt = elapsed();
           const reply = await instance.request({ op: 'read', userId }, readDeadline);
           if (!reply.ok && (reply.code === 'KILLED' || !instance.running)) return;
           if (!reply.ok && reply.code === 'NO_REPLY') {
@@ -353,7 +357,7 @@ async function main(): Promise<void> {
           const result: ReadResult = reply.ok
             ? { ok: true, ms: reply.ms, servers: reply.servers ?? [] }
             : { ok: false, ms: reply.ms, code: reply.code, message: reply.message };
-          checker.observeRead(instance.name, userId, result, expected.get(userId) ?? new Map(), elapsed(), final);
+          checker.observeRead(instance.name, userId, result, expected.get(userId) ?? new Map(), readStartedAt, final);
         }),
       ),
     );

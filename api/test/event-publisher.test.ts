@@ -93,6 +93,34 @@ describe('event publisher across a Redis outage (real redis-server)', () => {
     await redis.stop();
   });
 
+  it("the first append on the instance's auto-pipelined client, queued with other commands, lands (no crash)", async () => {
+    // Strata's command client auto-pipelines; the append's script once was an ioredis defineCommand
+    // made on first use, missing from the pipeline already queued in that tick (a process crash).
+    const pipelined = new Redis(redis.url, {
+      enableAutoPipelining: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 2_000,
+    });
+    const own = new RedisEventLog({
+      client: pipelined,
+      key: 'strata:events:p',
+      timeoutMs: 2_000,
+      logger: silentLogger,
+    });
+    try {
+      await pipelined.ping();
+      const [missing, id] = await Promise.all([
+        pipelined.get('strata:unrelated'),
+        own.append({ type: 'user.loaded', userId: 'first', instance: 'me' }),
+      ]);
+      expect(missing).toBeNull();
+      expect(await pipelined.xrange('strata:events:p', '-', '+')).toEqual([[id, expect.arrayContaining(['e'])]]);
+    } finally {
+      await own.close();
+      pipelined.disconnect();
+    }
+  });
+
   it('events caused during a pause reach the log and the live tail after it, in order, none lost', async () => {
     const seen = collect<LoggedEvent>();
     log.subscribe((entry) => seen.push(entry));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import { publicEventSchema, type PublicEvent } from '@strata/config';
-import { withRedisDeadline } from '@strata/registry/internals';
+import { luaScript, runLua, withRedisDeadline } from '@strata/registry/internals';
 import type { Logger } from '@strata/registry';
 import {
   replayWindow,
@@ -34,7 +34,7 @@ type StreamEntry = [id: string, fields: string[]];
  * again (a paused server runs what it received): without this, each retry would add a copy.
  * KEYS[1] stream; ARGV: maxlen, field, value, uid, look-back.
  */
-const APPEND_ONCE = `
+const APPEND_ONCE = luaScript(`
 local recent = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', tonumber(ARGV[5]))
 for _, entry in ipairs(recent) do
   local fields = entry[2]
@@ -43,11 +43,7 @@ for _, entry in ipairs(recent) do
   end
 end
 return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'u', ARGV[4], ARGV[2], ARGV[3])
-`;
-/** The script as an ioredis command (`defineCommand`: EVALSHA, EVAL when the server lacks it). */
-interface AppendOnceCommand {
-  strataEventAppendOnce(key: string, ...args: string[]): Promise<unknown>;
-}
+`);
 /** How far back a retry looks for its first attempt: appends of other instances may come between. */
 const APPEND_LOOK_BACK = 100;
 
@@ -89,12 +85,8 @@ export class RedisEventLog implements EventLog {
   /** One entry: `u` (its uid) and `e` (a public event, JSON) or `r` (a reset marker's reason). */
   private async add(field: 'e' | 'r', value: string, uid: string): Promise<string> {
     const { client, key } = this.options;
-    const scripted = client as (Redis | Cluster) & Partial<AppendOnceCommand>;
-    if (!scripted.strataEventAppendOnce)
-      client.defineCommand('strataEventAppendOnce', { numberOfKeys: 1, lua: APPEND_ONCE });
-    const append = (client as unknown as AppendOnceCommand).strataEventAppendOnce.bind(client);
     const id = await withRedisDeadline('event log append', this.timeoutMs, () =>
-      append(key, String(this.maxLength), field, value, uid, String(APPEND_LOOK_BACK)),
+      runLua(client, APPEND_ONCE, [key], [String(this.maxLength), field, value, uid, String(APPEND_LOOK_BACK)]),
     );
     if (typeof id !== 'string' || !id) throw new Error('the event log append returned no id');
     return id;

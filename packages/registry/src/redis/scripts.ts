@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
@@ -27,35 +28,64 @@ export const SCRIPTS = {
 
 export type ScriptName = keyof typeof SCRIPTS;
 
-/** The command name a script is registered under. */
+/** The name a script goes by in logs and docs (`strata:put-server-2:v1`): file and contract version. */
 export function scriptCommand(name: ScriptName): string {
   const script = SCRIPTS[name];
   return `strata:${script.file.replace(/\.lua$/, '')}:v${script.version}`;
 }
 
-type ScriptMethod = (...args: Array<string | number>) => Promise<ScriptReply>;
+/** A Lua script and its SHA1, as EVALSHA names it. */
+export interface LuaScript {
+  readonly lua: string;
+  readonly sha: string;
+}
 
-/** Registers every script on a client once (ioredis `defineCommand`: EVALSHA with EVAL fallback). */
-export function registerScripts(client: Redis | Cluster): void {
-  const methods = client as unknown as Record<string, ScriptMethod | undefined>;
-  // defineCommand adds the methods to the client itself: their presence is the "already done" mark.
-  if (typeof methods[scriptCommand('putServer')] === 'function') return;
-  for (const [name, script] of Object.entries(SCRIPTS) as Array<[ScriptName, (typeof SCRIPTS)[ScriptName]]>) {
-    const lua = readFileSync(join(LUA_DIR, script.file), 'utf8');
-    client.defineCommand(scriptCommand(name), script.keys === undefined ? { lua } : { numberOfKeys: script.keys, lua });
+/** A script from its source (the SHA1 is computed once, here). */
+export function luaScript(lua: string): LuaScript {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+const loaded = new Map<ScriptName, LuaScript>();
+
+function scriptOf(name: ScriptName): LuaScript {
+  let script = loaded.get(name);
+  if (!script) {
+    script = luaScript(readFileSync(join(LUA_DIR, SCRIPTS[name].file), 'utf8'));
+    loaded.set(name, script);
+  }
+  return script;
+}
+
+/**
+ * Runs a script on the node owning its first key: EVALSHA, then EVAL when that node answers
+ * NOSCRIPT (a restarted or new node has an empty script cache). Plain EVALSHA/EVAL rather than
+ * ioredis `defineCommand`: a command defined on a client while an auto-pipeline is pending is
+ * missing from that pipeline, which then crashes the process (`results[i] is not iterable`,
+ * docs/decisions.md); EVALSHA and EVAL exist on every client and pipeline from the start.
+ */
+export async function runLua(
+  client: Redis | Cluster,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly string[],
+): Promise<unknown> {
+  try {
+    return await client.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return client.eval(script.lua, keys.length, ...keys, ...args);
   }
 }
 
-/** Runs a registered script: `keys` then `args` (the key count is passed for `keys: undefined` scripts). */
-export function runScript(
+/** Runs one of the registry's scripts: `keys` then `args`. */
+export async function runScript(
   client: Redis | Cluster,
   name: ScriptName,
   keys: readonly string[],
   args: readonly string[],
 ): Promise<ScriptReply> {
-  registerScripts(client);
-  const method = (client as unknown as Record<string, ScriptMethod>)[scriptCommand(name)];
-  if (!method) throw new Error(`script ${name} is not registered`);
-  const call = method.bind(client);
-  return SCRIPTS[name].keys === undefined ? call(keys.length, ...keys, ...args) : call(...keys, ...args);
+  const expected = SCRIPTS[name].keys;
+  if (expected !== undefined && keys.length !== expected)
+    throw new Error(`script ${name} takes ${expected} keys, got ${keys.length}`);
+  return (await runLua(client, scriptOf(name), keys, args)) as ScriptReply;
 }
