@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { StrataError } from '@strata/config';
 import { withRedisDeadline } from '../redis/redis-errors';
 import { REPLY, replyCode, replyNumber } from '../redis/script-replies';
 import { runScript } from '../redis/scripts';
@@ -33,11 +34,21 @@ export class RedisLeaseKeys {
     private readonly timeoutMs: number,
   ) {}
 
-  async acquire(key: string, ttlMs: number): Promise<LeaseAttempt> {
-    const token = newLeaseToken();
-    const reply = await withRedisDeadline('acquire lease', this.timeoutMs, () =>
-      runScript(this.client, 'acquireLease', [key], [token, String(ttlMs)]),
-    );
+  async acquire(key: string, ttlMs: number, token: string = newLeaseToken()): Promise<LeaseAttempt> {
+    let reply: Awaited<ReturnType<typeof runScript>>;
+    try {
+      reply = await withRedisDeadline('acquire lease', this.timeoutMs, () =>
+        runScript(this.client, 'acquireLease', [key], [token, String(ttlMs)]),
+      );
+    } catch (error) {
+      // Past the deadline Redis may still run the attempt (a paused server runs what it received):
+      // the owner-checked release right behind it, on the same connection, ends such a lease at once
+      // instead of its TTL.
+      if (error instanceof StrataError && error.code === 'REDIS_UNAVAILABLE') {
+        void this.release(key, token).catch(() => false);
+      }
+      throw error;
+    }
     return replyCode(reply) === REPLY.acquireLease.ACQUIRED
       ? { acquired: true, token }
       : { acquired: false, remainingMs: Math.max(0, replyNumber(reply, 1)) };
@@ -96,10 +107,9 @@ export class MemoryLeaseKeys {
     return left > 0 ? left : undefined;
   }
 
-  acquire(key: string, ttlMs: number): LeaseAttempt {
+  acquire(key: string, ttlMs: number, token: string = newLeaseToken()): LeaseAttempt {
     const remainingMs = this.remaining(key);
     if (remainingMs !== undefined) return { acquired: false, remainingMs };
-    const token = newLeaseToken();
     this.holders.set(key, { token, expiresAt: this.now() + ttlMs });
     return { acquired: true, token };
   }

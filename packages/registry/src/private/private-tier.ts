@@ -6,9 +6,10 @@ import type { ChangeBus } from '../bus/change-bus';
 import type { ChangeEvent } from '../model/change-event';
 import { systemClock, type Clock } from '../runtime/clock';
 import type { PrivateTierSource } from '../model/private-tier-source';
+import { newLeaseToken } from '../lease/lease';
 import { LeaseWatchdog } from '../lease/lease-watchdog';
 import { LocalCache } from '../stores/local-cache';
-import type { PrivateStore, UserEntry } from '../stores/private-store';
+import type { LoadLockAttempt, PrivateStore, UserEntry } from '../stores/private-store';
 import {
   checkPrivateTierOptions,
   DEFAULT_PRIVATE_TIER_OPTIONS,
@@ -214,7 +215,7 @@ export class PrivateTier implements PrivateTierSource {
       // Listen before trying the lock, so a "loaded" published in between is not missed.
       const wait = this.listen(userId);
       try {
-        const attempt = await this.store.acquire(userId, this.lockTtlMs);
+        const attempt = await this.acquire(userId);
         if (attempt.acquired) {
           wait.cancel();
           const entry = await this.loadAsHolder(userId, attempt.token, attempt.generation, deadline);
@@ -248,6 +249,29 @@ export class PrivateTier implements PrivateTierSource {
       }
       const loaded = await this.store.read(userId);
       if (loaded) return remember(loaded);
+    }
+  }
+
+  /**
+   * Tries the user's load lock. When the attempt fails with Redis unavailable (a deadline passed
+   * while Redis was paused), Redis may still run it when it answers again — a lock held by a token
+   * nobody uses, and every caller for this user would wait out its TTL. So the owner-checked
+   * release of that token and a `user.unlocked` are sent right behind it on the same connection:
+   * Redis runs them in order, after the late acquire (or finds nothing to release).
+   */
+  private async acquire(userId: string): Promise<LoadLockAttempt> {
+    const token = newLeaseToken();
+    try {
+      return await this.store.acquire(userId, this.lockTtlMs, token);
+    } catch (error) {
+      if (error instanceof StrataError && error.code === 'REDIS_UNAVAILABLE') {
+        void this.store
+          .release(userId, token)
+          .catch(() => false)
+          .then(() => this.bus.publish({ type: 'user.unlocked', userId, origin: this.instanceId }))
+          .catch(() => undefined);
+      }
+      throw error;
     }
   }
 

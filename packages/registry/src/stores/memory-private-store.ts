@@ -26,11 +26,11 @@ export class MemoryPrivateStore implements PrivateStore {
     return this.keyv.get(this.keys.userKey(userId, 'servers'));
   }
 
-  async acquire(userId: string, ttlMs: number): Promise<LoadLockAttempt> {
+  async acquire(userId: string, ttlMs: number, token?: string): Promise<LoadLockAttempt> {
     const loaded = (await this.keyv.get(this.keys.userKey(userId, 'servers'))) !== undefined;
     // From here to the end nothing awaits: the check and the take are one step.
     if (loaded) return { acquired: false, loaded: true };
-    const attempt = this.locks.acquire(this.lockKey(userId), ttlMs);
+    const attempt = this.locks.acquire(this.lockKey(userId), ttlMs, token);
     if (!attempt.acquired) return attempt;
     return { acquired: true, token: attempt.token, generation: this.generations.get(userId) ?? 0 };
   }

@@ -27,8 +27,12 @@ export type CommitOutcome =
 export interface PrivateStore {
   /** The user's entry, if loaded and not expired (the warm check: one round trip). */
   read(userId: string): Promise<UserEntry | undefined>;
-  /** Takes the user's load lock and reads the user's generation in one step, unless already loaded. */
-  acquire(userId: string, ttlMs: number): Promise<LoadLockAttempt>;
+  /**
+   * Takes the user's load lock and reads the user's generation in one step, unless already loaded.
+   * `token` (default: a new random one) is the lock's owner token: a caller that passes its own can
+   * release an attempt whose answer it never got.
+   */
+  acquire(userId: string, ttlMs: number, token?: string): Promise<LoadLockAttempt>;
   /** Extends the lock; false if it was lost. */
   renew(userId: string, token: string, ttlMs: number): Promise<boolean>;
   /** Releases the lock if still owned. */

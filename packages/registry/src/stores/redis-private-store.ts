@@ -35,8 +35,7 @@ export class RedisPrivateStore implements PrivateStore {
     return withRedisDeadline('read private servers', this.deps.timeoutMs, () => this.deps.keyv.get(key));
   }
 
-  async acquire(userId: string, ttlMs: number): Promise<LoadLockAttempt> {
-    const token = newLeaseToken();
+  async acquire(userId: string, ttlMs: number, token: string = newLeaseToken()): Promise<LoadLockAttempt> {
     const { keys, client, timeoutMs } = this.deps;
     const reply = await withRedisDeadline('acquire load lock', timeoutMs, () =>
       runScript(

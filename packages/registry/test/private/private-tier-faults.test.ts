@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Cluster, Redis } from 'ioredis';
+import IORedis, { type Cluster, type Redis } from 'ioredis';
 import { RedisServerProcess } from '@strata/test-harness';
 import {
   createRedisBackend,
   KeyBuilder,
   PrivateTier,
+  RedisLeaseKeys,
+  type PrivateStore,
   type PrivateTierOptions,
   type RegistryBackend,
 } from '@strata/registry/internals';
@@ -164,6 +166,58 @@ describe('standalone: private tier faults (own redis-server per test)', () => {
     await expect(tier.ensureLoaded('u1')).rejects.toMatchObject({ code: 'LOAD_TIMEOUT' });
     server?.resume();
     await expect(tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'alpha' }]);
+  });
+
+  it('a lock attempt that timed out on a paused Redis is released when Redis wakes: the next login loads at once, not after the lock TTL', async () => {
+    // Redis runs what it received once it answers again: the timed-out attempt takes the lock
+    // with a token nobody holds. Without the release sent right behind it, every caller for this
+    // user waits out the 20 s lock TTL (here: LOAD_TIMEOUT after 2 s).
+    db.grant('u1', 'alpha');
+    const created = await backend(300);
+    const real = created.privateStore;
+    let pauseAtAcquire = true;
+    const store: PrivateStore = {
+      read: (userId) => real.read(userId),
+      acquire: (userId, ttlMs, token) => {
+        if (pauseAtAcquire) server?.pause(); // after the warm read, before the lock: the attempt is sent into the pause
+        return real.acquire(userId, ttlMs, token);
+      },
+      renew: (userId, token, ttlMs) => real.renew(userId, token, ttlMs),
+      release: (userId, token) => real.release(userId, token),
+      commit: (userId, token, entry, ttlMs, origin) => real.commit(userId, token, entry, ttlMs, origin),
+      decode: (raw) => real.decode(raw),
+      invalidate: (userIds, origin) => real.invalidate(userIds, origin),
+    };
+    const tier = new PrivateTier({
+      store,
+      bus: created.bus,
+      loader: (userId) => db.load(userId),
+      lockTtlMs: 20_000,
+      loadTimeoutMs: 2_000,
+    });
+    tiers.push(tier);
+    await tier.start();
+    await expect(tier.ensureLoaded('u1')).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
+    pauseAtAcquire = false;
+    server?.resume();
+    await expect(tier.ensureLoaded('u1')).resolves.toMatchObject([{ name: 'alpha' }]);
+    expect(db.reads).toBe(1);
+  });
+
+  it('a lease attempt (the app leader lease) that timed out on a paused Redis is released when Redis wakes', async () => {
+    const client = new IORedis(url(), { maxRetriesPerRequest: 1 });
+    try {
+      const leases = new RedisLeaseKeys(client, 300);
+      const key = `${keyPrefix}:lease`;
+      await client.ping(); // connected before the pause: the attempt is written into the paused server
+      server?.pause();
+      await expect(leases.acquire(key, 20_000)).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
+      server?.resume();
+      // Without the release sent behind it, the late attempt holds the key for 20 s.
+      await expect(leases.acquire(key, 20_000)).resolves.toMatchObject({ acquired: true });
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('a holder paused past its lease loses it: its late commit is refused (LOCK_LOST), newer data stays', async () => {
