@@ -156,6 +156,9 @@ class Instance {
     onUnhandled: (message: string) => void,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // Sends are checked through their callbacks; any other 'error' (a failed kill) is logged, as an
+    // 'error' left without a listener would end the run.
+    child.on('error', (error) => log(`${name}: ${error.message}`));
     child.once('exit', () => {
       this.alive = false;
       for (const [id, resolve] of this.pending)
@@ -221,7 +224,14 @@ class Instance {
         clearTimeout(timer);
         resolve(reply);
       });
-      this.child.send({ id, command });
+      // A child SIGKILLed but whose exit is not yet delivered has a closed channel: with a
+      // callback, send reports that here instead of as an 'error' event (which would end the run).
+      this.child.send({ id, command }, (error) => {
+        if (!error || !this.pending.has(id)) return;
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve({ id, ok: false, ms: 0, code: 'KILLED', message: `not delivered: ${error.message}` });
+      });
     });
   }
 
