@@ -713,4 +713,7 @@ function fail(error: unknown): void {
   })();
 }
 
+// A defect of the driver itself (a throw in a callback) fails the run the same way: torn down, exit 2.
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
 main().catch(fail);
