@@ -226,7 +226,9 @@ function report(results: Results): void {
       ]),
     ),
   );
-  console.log('(one read-tier script per tier, both sent at once; the first use on a connection is an EVAL)');
+  console.log(
+    '(one read-tier script per tier, both sent at once; a node that lacks a script answers EVALSHA with NOSCRIPT, then gets one EVAL)',
+  );
 
   const ratio = nearGet.opsPerSec / raw.opsPerSec;
   const getAllP50Ms = getAllLatency.p50 / 1_000;
