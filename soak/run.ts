@@ -161,9 +161,9 @@ class Instance {
     child.on('error', (error) => log(`${name}: ${error.message}`));
     child.once('exit', () => {
       this.alive = false;
-      for (const [id, resolve] of this.pending)
-        resolve({ id, ok: false, ms: 0, code: 'KILLED', message: 'process exited' });
-      this.pending.clear();
+      // Each settle removes its own entry (deleting the current entry is safe in a Map's iteration).
+      for (const [id, settle] of this.pending)
+        settle({ id, ok: false, ms: 0, code: 'KILLED', message: 'process exited' });
     });
     child.on('message', (message: InstanceMessage) => {
       if ('event' in message) {
@@ -171,7 +171,6 @@ class Instance {
         return;
       }
       this.pending.get(message.id)?.(message);
-      this.pending.delete(message.id);
     });
   }
 
@@ -216,21 +215,21 @@ class Instance {
     const id = this.nextId++;
     if (!this.alive) return Promise.resolve({ id, ok: false, ms: 0, code: 'KILLED', message: 'process exited' });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        resolve({ id, ok: false, ms: deadlineMs, code: 'NO_REPLY', message: `no reply within ${deadlineMs} ms` });
-      }, deadlineMs);
-      this.pending.set(id, (reply) => {
+      /** The first of reply, exit, deadline and failed send answers; the others find nothing pending. */
+      const settle = (reply: Reply): void => {
+        if (!this.pending.delete(id)) return;
         clearTimeout(timer);
         resolve(reply);
-      });
+      };
+      const timer = setTimeout(
+        () => settle({ id, ok: false, ms: deadlineMs, code: 'NO_REPLY', message: `no reply within ${deadlineMs} ms` }),
+        deadlineMs,
+      );
+      this.pending.set(id, settle);
       // A child SIGKILLed but whose exit is not yet delivered has a closed channel: with a
       // callback, send reports that here instead of as an 'error' event (which would end the run).
       this.child.send({ id, command }, (error) => {
-        if (!error || !this.pending.has(id)) return;
-        clearTimeout(timer);
-        this.pending.delete(id);
-        resolve({ id, ok: false, ms: 0, code: 'KILLED', message: `not delivered: ${error.message}` });
+        if (error) settle({ id, ok: false, ms: 0, code: 'KILLED', message: `not delivered: ${error.message}` });
       });
     });
   }

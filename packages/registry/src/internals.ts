@@ -14,7 +14,7 @@ export type { Grant, Principal, PublicEvent } from '@strata/config';
 export { ALL_PERMISSIONS, PERMISSION } from '@strata/config';
 export { RedisUnavailableError, isConnectionError, withRedisDeadline } from './redis/redis-errors';
 export { REPLY } from './redis/script-replies';
-export { SCRIPTS, scriptCommand, luaScript, runLua, runScript, type LuaScript } from './redis/scripts';
+export { SCRIPTS, luaScript, runLua, runScript, type LuaScript } from './redis/scripts';
 export { LeaseWatchdog, withLeaseWatchdog } from './lease/lease-watchdog';
 export type { LeaseWatchdogOptions } from './lease/lease-watchdog';
 export { MemoryLeaseKeys, RedisLeaseKeys } from './lease/lease';

@@ -9,9 +9,9 @@ const LUA_DIR = join(__dirname, '..', '..', 'lua');
 
 /**
  * Every script: file `verb-N.lua` (N = number of KEYS; `keys: undefined` when the caller passes
- * the count), and the version of its KEYS/ARGV/reply contract. The command name carries both
- * (`strata:put-server-2:v1`), so a script whose contract changed is a new command, never a
- * silent reinterpretation of an old one.
+ * the count), and the version of its KEYS/ARGV/reply contract, bumped with any change to it (the
+ * callers' side of the contract). Redis knows a script by its SHA1 (`runLua`), so a changed source
+ * is a different script there, never a silent reinterpretation of an old one.
  */
 export const SCRIPTS = {
   putServer: { file: 'put-server-2.lua', keys: 2, version: 1 },
@@ -27,12 +27,6 @@ export const SCRIPTS = {
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
-
-/** The name a script goes by in logs and docs (`strata:put-server-2:v1`): file and contract version. */
-export function scriptCommand(name: ScriptName): string {
-  const script = SCRIPTS[name];
-  return `strata:${script.file.replace(/\.lua$/, '')}:v${script.version}`;
-}
 
 /** A Lua script and its SHA1, as EVALSHA names it. */
 export interface LuaScript {
